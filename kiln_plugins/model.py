@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import Diagnostic
 
-__all__ = ["Fence", "Heading", "Link", "Note"]
+__all__ = ["CodeChunk", "Fence", "Heading", "Link", "Note"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +111,17 @@ class Note:
         """File name without folder and ``.md``."""
         name = self.id.rsplit("/", 1)[-1]
         return name[:-3] if name.lower().endswith(".md") else name
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChunk:
+    """A piece of plugin source with its place, so errors can name the note and line."""
+
+    source: str
+    """The code (a fence's content, or a whole ``.rn`` file)."""
+    path: str
+    """Note id or file path shown in errors (``plugins/dice.md``)."""
+    first_line: int = 1
+    """1-based line in ``path`` of the first line of ``source``."""
+    name: str = ""
+    """A label: ``test 2`` for test fences, '' for code."""
