@@ -1,0 +1,302 @@
+"""Parse a note (DESIGN §3): frontmatter with key lines, fences, headings, links, tags, title.
+
+Frontmatter YAML is composed once (libyaml when available) into a node graph; key lines come
+from the nodes' marks and the values are constructed from the same graph. Before constructing,
+the graph's expanded size is measured (aliases counted as often as they are used), so an alias
+bomb ("billion laughs") is reported instead of exhausting memory. Values are made JSON-ready
+(dates become ISO strings) because notes travel to plugins and to the cache as JSON.
+
+The body gets one block-level markdown-it parse per note; its token line maps give fences,
+headings and the code ranges that links and tags are never taken from.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .errors import Diagnostic, NoteParseError
+from .model import Fence, Heading, Note
+from .tags import find_tags, frontmatter_tags, merge_tags
+from .wikilinks import find_links, mask_code
+
+__all__ = ["parse_note", "read_note", "decode_note_bytes", "split_frontmatter",
+           "parse_frontmatter", "Frontmatter", "MAX_YAML_NODES", "MAX_READ_BYTES"]
+
+MAX_YAML_NODES = 100_000
+"""Largest expanded node count accepted in one frontmatter block."""
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CLOSE = re.compile(r"^---[ \t]*$", re.M)
+_TYPE_PLUGIN = re.compile(r"^type[ \t]*:[ \t]*[\"']?plugin[\"']?[ \t]*(?:#.*)?$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Frontmatter:
+    """The outcome of parsing one frontmatter block."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    """The mapping ({} when absent, invalid or not a mapping)."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Dotted key path -> 1-based line in the note."""
+    errors: tuple[tuple[int, str], ...] = ()
+    """(note line, message) for each problem found."""
+
+
+def split_frontmatter(text: str) -> tuple[str | None, str, int]:
+    """``(yaml_text or None, body, body_line)`` for LF-normalised ``text``."""
+    if not text.startswith("---"):
+        return None, text, 1
+    first_nl = text.find("\n")
+    if first_nl < 0 or text[3:first_nl].strip():
+        return None, text, 1
+    m = _CLOSE.search(text, first_nl + 1)
+    if m is None:
+        return None, text, 1
+    yaml_text = text[first_nl + 1:m.start()]
+    end = text.find("\n", m.end())
+    body = "" if end < 0 else text[end + 1:]
+    return yaml_text, body, yaml_text.count("\n") + 3
+
+
+def parse_frontmatter(yaml_text: str, first_line: int = 2) -> Frontmatter:
+    """Parse a frontmatter block whose first line is note line ``first_line``."""
+    if not yaml_text.strip():
+        return Frontmatter()
+    loader = _Loader(yaml_text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            return _broken(yaml_text, first_line, exc)
+        except yaml.YAMLError as exc:
+            return _broken(yaml_text, first_line, exc)
+        if node is None:
+            return Frontmatter()
+        size = _expanded_size(node, {}, 0)
+        if size > MAX_YAML_NODES:
+            return _with_type_line(yaml_text, (
+                (first_line, f"frontmatter expands to more than {MAX_YAML_NODES} values "
+                             "(alias bomb?); ignored"),))
+        if not isinstance(node, yaml.MappingNode):
+            kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"
+            return _with_type_line(yaml_text, (
+                (node.start_mark.line + first_line, f"frontmatter is {kind}, not a mapping; ignored"),))
+        try:
+            data = loader.construct_document(node)
+        except (yaml.YAMLError, TypeError, ValueError, RecursionError) as exc:
+            return _broken(yaml_text, first_line, exc)
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    _key_lines(node, "", first_line, lines, set())
+    return Frontmatter(data=_plain_keys(_jsonable(data)), lines=lines)
+
+
+def _broken(yaml_text: str, first_line: int, exc: Exception) -> Frontmatter:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if mark is not None and context is not None and mark.line >= yaml_text.count("\n"):
+        mark = context  # an unclosed bracket or quote: the place it was opened says more
+    line = first_line + (mark.line if mark is not None else 0)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return _with_type_line(yaml_text, ((line, f"invalid frontmatter YAML: {problem}"),))
+
+
+def _with_type_line(yaml_text: str, errors) -> Frontmatter:
+    """Keep ``type: plugin`` detectable in a broken block, so it is a broken plugin."""
+    data = {"type": "plugin"} if _TYPE_PLUGIN.search(yaml_text) else {}
+    return Frontmatter(data=data, errors=tuple(errors))
+
+
+def _expanded_size(node, memo: dict[int, int], depth: int) -> int:
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if depth > 200:
+        return MAX_YAML_NODES + 1
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            total += _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1)
+            if total > MAX_YAML_NODES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += _expanded_size(item, memo, depth + 1)
+            if total > MAX_YAML_NODES:
+                break
+    memo[key] = total
+    return total
+
+
+def _key_lines(node, prefix: str, first_line: int, out: dict[str, int], seen: set[int]) -> None:
+    if id(node) in seen:  # an alias: its keys were recorded where the anchor was defined
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode):
+                continue
+            path = f"{prefix}.{k.value}" if prefix else str(k.value)
+            out.setdefault(path, k.start_mark.line + first_line)
+            _key_lines(v, path, first_line, out, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            path = f"{prefix}.{i}" if prefix else str(i)
+            out.setdefault(path, item.start_mark.line + first_line)
+            _key_lines(item, path, first_line, out, seen)
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates become ISO strings, sets lists, bytes base64, keys strings: JSON-ready values."""
+    if isinstance(value, dict):
+        return {_key(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_jsonable(v) for v in value), key=repr)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def _key(k: Any) -> str:
+    if isinstance(k, str):
+        return k
+    if k is None:
+        return "null"
+    if isinstance(k, bool):
+        return "true" if k else "false"
+    return str(_jsonable(k))
+
+
+def _plain_keys(data: Any) -> dict[str, Any]:
+    return data if isinstance(data, dict) else {}
+
+
+# --- the note -------------------------------------------------------------------------------
+
+MAX_READ_BYTES = 20 * 1024 * 1024
+"""Files larger than this are indexed with a diagnostic and an empty body."""
+
+_block_parser = MarkdownIt("commonmark").disable("inline")
+
+
+def parse_note(note_id: str, text: str, *, mtime_ns: int = 0, size: int = 0,
+               diagnostics: tuple[Diagnostic, ...] = ()) -> Note:
+    """Parse a note's text (any newline style) into a ``Note``; problems become diagnostics."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    diags = list(diagnostics)
+    yaml_text, body, body_line = split_frontmatter(text)
+    fm = parse_frontmatter(yaml_text) if yaml_text is not None else Frontmatter()
+    severity = "error" if fm.data.get("type") == "plugin" else "warning"
+    diags.extend(Diagnostic(note_id, line, msg, severity=severity) for line, msg in fm.errors)
+
+    fences, headings, code_ranges = _blocks(body, body_line)
+    masked = mask_code(body, code_ranges)
+    links = tuple(find_links(masked, body_line))
+    tags = merge_tags(frontmatter_tags(fm.data.get("tags")), find_tags(masked))
+    aliases = tuple(frontmatter_tags_like(fm.data.get("aliases", fm.data.get("alias"))))
+
+    title = fm.data.get("title")
+    if not isinstance(title, (str, int, float)) or isinstance(title, bool) or not str(title).strip():
+        title = next((h.text for h in headings if h.level == 1 and h.text), None)
+    note = Note(id=note_id, title="", content=text, body=body, body_line=body_line,
+                frontmatter=fm.data, frontmatter_lines=fm.lines, tags=tags, aliases=aliases,
+                links=links, headings=headings, fences=fences, diagnostics=tuple(diags),
+                mtime_ns=mtime_ns, size=size)
+    return replace(note, title=str(title).strip() if title is not None else note.stem)
+
+
+def frontmatter_tags_like(value: Any) -> list[str]:
+    """A frontmatter list-or-string value as a list of non-empty strings (``aliases``)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in items
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()]
+
+
+def _blocks(body: str, body_line: int):
+    """Fences, headings and 0-based code line ranges from one block-level parse of ``body``."""
+    fences = []
+    headings = []
+    code_ranges = []
+    tokens = _block_parser.parse(body)
+    n_lines = body.count("\n") + 1
+    for i, tok in enumerate(tokens):
+        if tok.type == "fence" and tok.map:
+            start, end = tok.map
+            code_ranges.append((start, end))
+            info = tok.info.strip()
+            words = info.split()
+            closed = end - start >= 2 and _is_closing_fence(body, end - 1, tok.markup)
+            fences.append(Fence(info=info, lang=words[0].lower() if words else "",
+                                attrs=tuple(words[1:]), content=tok.content,
+                                start_line=body_line + start, code_line=body_line + start + 1,
+                                end_line=body_line + (end - 1 if closed else min(end, n_lines) - 1)))
+        elif tok.type == "code_block" and tok.map:
+            code_ranges.append(tuple(tok.map))
+        elif tok.type == "heading_open" and tok.map:
+            text = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
+            headings.append(Heading(level=int(tok.tag[1]), text=text, line=body_line + tok.map[0]))
+    return tuple(fences), tuple(headings), code_ranges
+
+
+def _is_closing_fence(body: str, line_index: int, markup: str) -> bool:
+    lines = body.split("\n", line_index + 1)
+    if line_index >= len(lines):
+        return False
+    return lines[line_index].strip().startswith(markup)
+
+
+def read_note(root: Path, note_id: str) -> Note:
+    """Read and parse ``root/note_id``; bad content becomes diagnostics, an unreadable file raises ``NoteParseError``."""
+    path = Path(root) / note_id
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_size > MAX_READ_BYTES:
+                diag = Diagnostic(note_id, 0, f"note is {st.st_size} bytes, over the "
+                                  f"{MAX_READ_BYTES} byte limit; not indexed", severity="warning")
+                return parse_note(note_id, "", mtime_ns=st.st_mtime_ns, size=st.st_size,
+                                  diagnostics=(diag,))
+            data = fh.read()
+    except OSError as exc:
+        raise NoteParseError(f"cannot read note: {exc.strerror or exc}", path=note_id) from None
+    text, diags = decode_note_bytes(note_id, data)
+    return parse_note(note_id, text, mtime_ns=st.st_mtime_ns, size=st.st_size, diagnostics=diags)
+
+
+def decode_note_bytes(note_id: str, data: bytes) -> tuple[str, tuple[Diagnostic, ...]]:
+    """UTF-8 text of a note's bytes; NUL bytes and invalid UTF-8 are replaced and reported."""
+    diags = []
+    if b"\0" in data:
+        at = data.index(b"\0")
+        diags.append(Diagnostic(note_id, data.count(b"\n", 0, at) + 1,
+                                "note contains NUL bytes (binary file?); they were removed",
+                                severity="warning"))
+        data = data.replace(b"\0", b"")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diags.append(Diagnostic(note_id, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x});"
+                                " bad bytes replaced", col=col, severity="warning"))
+        text = data.decode("utf-8", "replace")
+    return text, tuple(diags)
