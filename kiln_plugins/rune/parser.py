@@ -1,0 +1,931 @@
+"""Pratt parser for Rune: tokens to :mod:`ast` nodes, collecting several errors per run.
+
+The infix table is data: ``INFIX[op] = (precedence, handler)``. A struct literal cannot
+start an ``if``/``while``/``for``/``match`` condition (``for x in a..b {``): those
+conditions are parsed with ``no_struct``. On an error the parser records a diagnostic and
+skips to the next ``;``, ``}`` or item keyword, so one run reports several errors.
+"""
+
+from __future__ import annotations
+
+from . import ast as A
+from .lexer import LexError, lex
+from .tokens import UNSUPPORTED_KEYWORDS, Token
+
+__all__ = ["ParseError", "parse", "parse_tokens"]
+
+# Binding powers, loosest first.
+ASSIGN, RANGE, OR, AND, CMP, BOR, BXOR, BAND, SHIFT, SUM, PRODUCT, IS, PREFIX, POSTFIX = range(1, 15)
+
+ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=")
+BLOCK_LIKE = ("if", "match", "loop", "while", "for")
+ITEM_KEYWORDS = ("fn", "struct", "enum", "impl", "mod", "use", "const", "pub", "async")
+
+
+class ParseError(Exception):
+    """A syntax error at a place (collected as a diagnostic by :func:`parse`)."""
+
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+def _binary(p: "Parser", left, tok: Token, prec: int):
+    right = p.expr(prec + 1)
+    return A.Binary(tok.line, tok.col, tok.value, left, right)
+
+
+def _compare(p: "Parser", left, tok: Token, prec: int):
+    right = p.expr(prec + 1)
+    return A.Binary(tok.line, tok.col, tok.value, left, right)
+
+
+def _assign(p: "Parser", left, tok: Token, prec: int):
+    if not isinstance(left, (A.Path, A.Field, A.TupleIndex, A.Index)):
+        raise ParseError("invalid left-hand side of assignment", tok.line, tok.col)
+    value = p.expr(prec)  # right associative
+    return A.Assign(tok.line, tok.col, tok.value, left, value)
+
+
+def _range(p: "Parser", left, tok: Token, prec: int):
+    end = None
+    if p.starts_expr() and not (p._no_struct and p.at_op("{")):
+        end = p.expr(prec + 1)
+    elif tok.value == "..=":
+        raise ParseError("inclusive range needs an end", tok.line, tok.col)
+    return A.Range(tok.line, tok.col, left, end, tok.value == "..=")
+
+
+def _is(p: "Parser", left, tok: Token, prec: int):
+    negated = p.accept("kw", "not") is not None
+    return A.Is(tok.line, tok.col, left, p.type_path(), negated)
+
+
+def _as(p: "Parser", left, tok: Token, prec: int):
+    return A.As(tok.line, tok.col, left, p.type_path())
+
+
+INFIX = {
+    **{op: (ASSIGN, _assign) for op in ASSIGN_OPS},
+    "..": (RANGE, _range), "..=": (RANGE, _range),
+    "||": (OR, _binary), "&&": (AND, _binary),
+    **{op: (CMP, _compare) for op in ("==", "!=", "<", "<=", ">", ">=")},
+    "|": (BOR, _binary), "^": (BXOR, _binary), "&": (BAND, _binary),
+    "<<": (SHIFT, _binary), ">>": (SHIFT, _binary),
+    "+": (SUM, _binary), "-": (SUM, _binary),
+    "*": (PRODUCT, _binary), "/": (PRODUCT, _binary), "%": (PRODUCT, _binary),
+    "is": (IS, _is), "as": (IS, _as),
+}
+
+
+class Parser:
+    """Recursive-descent statements and items, Pratt expressions."""
+
+    def __init__(self, tokens: list[Token]):
+        self.toks = tokens
+        self.i = 0
+        self.errors: list[ParseError] = []
+
+    # ------------------------------------------------------------ token helpers
+    @property
+    def tok(self) -> Token:
+        return self.toks[self.i]
+
+    def peek(self, n: int = 1) -> Token:
+        return self.toks[min(self.i + n, len(self.toks) - 1)]
+
+    def at(self, kind: str, value=None) -> bool:
+        t = self.toks[self.i]
+        return t.kind == kind and (value is None or t.value == value)
+
+    def at_op(self, *values: str) -> bool:
+        t = self.toks[self.i]
+        return t.kind == "op" and t.value in values
+
+    def accept(self, kind: str, value=None) -> Token | None:
+        if self.at(kind, value):
+            t = self.toks[self.i]
+            self.i += 1
+            return t
+        return None
+
+    def next(self) -> Token:
+        t = self.toks[self.i]
+        if t.kind != "eof":
+            self.i += 1
+        return t
+
+    def expect(self, kind: str, value=None, what: str | None = None) -> Token:
+        t = self.accept(kind, value)
+        if t is None:
+            raise self.error(f"expected {what or repr(value or kind)}")
+        return t
+
+    def error(self, message: str, tok: Token | None = None) -> ParseError:
+        tok = tok or self.tok
+        found = "end of input" if tok.kind == "eof" else f"`{_text(tok)}`"
+        if message.startswith("expected"):
+            message = f"{message}, found {found}"
+        return ParseError(message, tok.line, tok.col)
+
+    def unsupported(self, tok: Token) -> ParseError:
+        what = UNSUPPORTED_KEYWORDS[tok.value]
+        return ParseError(f"{what} are not supported" if what.endswith("blocks") or
+                          what.startswith("generators") else f"{what} is not supported",
+                          tok.line, tok.col)
+
+    def ident(self) -> str:
+        t = self.tok
+        if t.kind == "ident":
+            self.i += 1
+            return t.value
+        if t.kind == "kw" and t.value in UNSUPPORTED_KEYWORDS:
+            raise self.unsupported(t)
+        raise self.error("expected identifier")
+
+    def starts_expr(self) -> bool:
+        t = self.tok
+        if t.kind == "eof":
+            return False
+        if t.kind == "op":
+            return t.value in ("(", "[", "#{", "-", "!", "|", "||", "..", "{", "*")
+        if t.kind == "kw":
+            return t.value not in ("else", "in", "as", "is")
+        return True
+
+    # ------------------------------------------------------------ recovery
+    def sync(self) -> None:
+        """Skip to just past a ``;``, or to a ``}`` / item keyword at the current depth."""
+        depth = 0
+        while not self.at("eof"):
+            t = self.tok
+            if t.kind == "op":
+                if t.value in ("{", "#{", "(", "["):
+                    depth += 1
+                elif t.value in ("}", ")", "]"):
+                    if depth == 0:
+                        return
+                    depth -= 1
+                    if depth == 0 and t.value == "}":
+                        self.i += 1
+                        return
+                elif t.value == ";" and depth == 0:
+                    self.i += 1
+                    return
+            elif t.kind == "kw" and t.value in ITEM_KEYWORDS and depth == 0:
+                return
+            self.i += 1
+
+    # ------------------------------------------------------------ paths and types
+    def generic_args(self) -> tuple:
+        """After ``::<`` (or ``<``): type paths up to the matching ``>``."""
+        args = []
+        while True:
+            if self.at_op(">"):
+                self.i += 1
+                break
+            if self.at_op(">>"):  # closes two levels: split the token
+                t = self.tok
+                self.toks[self.i] = Token("op", ">", t.line, t.col + 1)
+                break
+            args.append(self.type_path())
+            if not self.accept("op", ","):
+                if self.at_op(">>"):
+                    t = self.tok
+                    self.toks[self.i] = Token("op", ">", t.line, t.col + 1)
+                    break
+                self.expect("op", ">", "`>`")
+                break
+        return tuple(args)
+
+    def type_path(self) -> tuple[str, ...]:
+        """A type: ``a::b::C`` with optional ``<…>`` (ignored), or ``()`` for unit."""
+        if self.accept("op", "("):
+            self.expect("op", ")", "`)`")
+            return ("Tuple",)
+        segs = [self.path_segment()]
+        while self.at_op("::") and self.peek().kind in ("ident", "kw"):
+            self.i += 1
+            segs.append(self.path_segment())
+        if self.accept("op", "<"):
+            self.generic_args()
+        return tuple(segs)
+
+    def path_segment(self) -> str:
+        t = self.tok
+        if t.kind == "kw" and t.value in ("self", "Self", "super", "crate"):
+            self.i += 1
+            return t.value
+        return self.ident()
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, min_prec: int = 0, no_struct: bool = False):
+        """An expression whose infix operators bind at least ``min_prec``."""
+        saved = getattr(self, "_no_struct", False)
+        self._no_struct = no_struct
+        try:
+            left = self.prefix()
+            while True:
+                t = self.tok
+                if t.kind == "op" or (t.kind == "kw" and t.value in ("is", "as")):
+                    rule = INFIX.get(t.value)
+                    if rule is None or rule[0] < min_prec:
+                        break
+                    if rule[0] == CMP and isinstance(left, A.Binary) and left.op in (
+                            "==", "!=", "<", "<=", ">", ">=") and min_prec <= CMP and \
+                            getattr(left, "_chain", False):
+                        break
+                    self.i += 1
+                    left = rule[1](self, left, t, rule[0])
+                else:
+                    break
+            return left
+        finally:
+            self._no_struct = saved
+
+    def prefix(self):
+        t = self.tok
+        if t.kind == "op":
+            if t.value in ("-", "!"):
+                self.i += 1
+                operand = self.expr(PREFIX)
+                if t.value == "-" and isinstance(operand, A.Lit) and operand.kind in ("int", "float") \
+                        and not getattr(operand, "_neg", False):
+                    return A.Lit(t.line, t.col, operand.kind, -operand.value)
+                return A.Unary(t.line, t.col, t.value, operand)
+            if t.value == "*":  # deref is a no-op in Rune
+                self.i += 1
+                return self.expr(PREFIX)
+            if t.value == "&":
+                self.i += 1
+                self.accept("kw", "mut")
+                return self.expr(PREFIX)
+            if t.value in ("..", "..="):
+                self.i += 1
+                end = self.expr(RANGE + 1) if self.starts_expr() and not (
+                    self._no_struct and self.at_op("{")) else None
+                return self.postfix(A.Range(t.line, t.col, None, end, t.value == "..="))
+            if t.value in ("|", "||"):
+                return self.closure()
+        if t.kind == "kw" and t.value == "move":
+            self.i += 1
+            return self.closure()
+        return self.postfix(self.primary())
+
+    def closure(self):
+        t = self.next()
+        params = []
+        if t.value == "|":
+            while not self.at_op("|"):
+                params.append(self.pattern())
+                if self.accept("op", ":"):
+                    self.type_path()
+                if not self.accept("op", ","):
+                    break
+            self.expect("op", "|", "`|`")
+        body = self.expr(ASSIGN)
+        return A.Closure(t.line, t.col, tuple(params), body)
+
+    def postfix(self, e):
+        while True:
+            t = self.tok
+            if t.kind != "op":
+                break
+            v = t.value
+            if v == "(":
+                self.i += 1
+                e = A.Call(t.line, t.col, e, self.args(")"))
+            elif v == "[":
+                self.i += 1
+                idx = self.expr()
+                self.expect("op", "]", "`]`")
+                e = A.Index(t.line, t.col, e, idx)
+            elif v == "?":
+                self.i += 1
+                e = A.Try(t.line, t.col, e)
+            elif v == ".":
+                self.i += 1
+                n = self.tok
+                if n.kind == "int":
+                    self.i += 1
+                    e = A.TupleIndex(n.line, n.col, e, n.value)
+                elif n.kind == "kw" and n.value == "await":
+                    raise self.unsupported(n)
+                else:
+                    name = self.ident()
+                    generics = ()
+                    if self.at_op("::") and self.peek().kind == "op" and self.peek().value == "<":
+                        self.i += 2
+                        generics = self.generic_args()
+                    if self.at_op("("):
+                        self.i += 1
+                        e = A.MethodCall(n.line, n.col, e, name, self.args(")"), generics)
+                    else:
+                        e = A.Field(n.line, n.col, e, name)
+            else:
+                break
+        return e
+
+    def args(self, close: str) -> tuple:
+        items = []
+        while not self.at_op(close):
+            items.append(self.expr())
+            if not self.accept("op", ","):
+                break
+        self.expect("op", close, f"`{close}`")
+        return tuple(items)
+
+    def primary(self):
+        t = self.tok
+        k = t.kind
+        if k in ("int", "float", "str", "char", "byte", "bytes"):
+            self.i += 1
+            return A.Lit(t.line, t.col, k, t.value)
+        if k == "template":
+            self.i += 1
+            parts = []
+            for part in t.value:
+                if isinstance(part, str):
+                    parts.append(part)
+                else:
+                    sub = Parser(list(part))
+                    parts.append(sub.expr())
+                    if not sub.at("eof"):
+                        raise sub.error("expected `}` closing template expression")
+            return A.Template(t.line, t.col, tuple(parts))
+        if k == "label":
+            self.i += 1
+            self.expect("op", ":", "`:` after label")
+            return self.labelled(t)
+        if k == "op":
+            v = t.value
+            if v == "(":
+                self.i += 1
+                if self.accept("op", ")"):
+                    return A.TupleLit(t.line, t.col, ())
+                first = self.expr()
+                if self.accept("op", ")"):
+                    return first
+                items = [first]
+                while self.accept("op", ","):
+                    if self.at_op(")"):
+                        break
+                    items.append(self.expr())
+                self.expect("op", ")", "`)`")
+                return A.TupleLit(t.line, t.col, tuple(items))
+            if v == "[":
+                self.i += 1
+                return A.VecLit(t.line, t.col, self.args("]"))
+            if v == "#{":
+                self.i += 1
+                return A.ObjectLit(t.line, t.col, None, self.object_entries())
+            if v == "{":
+                return self.block()
+            raise self.error("expected expression")
+        if k == "kw":
+            v = t.value
+            if v in ("true", "false"):
+                self.i += 1
+                return A.Lit(t.line, t.col, "bool", v == "true")
+            if v == "if":
+                return self.if_expr()
+            if v == "match":
+                return self.match_expr()
+            if v in ("loop", "while", "for"):
+                return self.loop_expr(None)
+            if v == "break":
+                self.i += 1
+                label = self.next().value if self.at("label") else None
+                value = self.expr() if self.starts_value() else None
+                return A.Break(t.line, t.col, label, value)
+            if v == "continue":
+                self.i += 1
+                label = self.next().value if self.at("label") else None
+                return A.Continue(t.line, t.col, label)
+            if v == "return":
+                self.i += 1
+                value = self.expr() if self.starts_value() else None
+                return A.Return(t.line, t.col, value)
+            if v == "const" and self.peek().kind == "op" and self.peek().value == "{":
+                self.i += 1
+                return self.block()
+            if v in UNSUPPORTED_KEYWORDS:
+                raise self.unsupported(t)
+            if v in ("self", "Self", "super", "crate"):
+                return self.path_expr()
+            raise self.error("expected expression")
+        if k == "ident":
+            if self.peek().kind == "op" and self.peek().value == "!" and \
+                    self.peek(2).kind == "op" and self.peek(2).value in ("(", "[", "{"):
+                self.i += 2
+                close = {"(": ")", "[": "]", "{": "}"}[self.next().value]
+                return A.Macro(t.line, t.col, t.value, self.args(close))
+            return self.path_expr()
+        raise self.error("expected expression")
+
+    def starts_value(self) -> bool:
+        return self.starts_expr() and not self.at_op("}", ")", "]", ",", ";") and \
+            not self.at("kw", "else")
+
+    def path_expr(self):
+        t = self.tok
+        segs = [self.path_segment()]
+        generics = ()
+        while self.at_op("::"):
+            self.i += 1
+            if self.accept("op", "<"):
+                generics = self.generic_args()
+                continue
+            segs.append(self.path_segment())
+        path = A.Path(t.line, t.col, tuple(segs), generics)
+        if self.at_op("{") and not self._no_struct and self.looks_like_struct_body():
+            self.i += 1
+            return A.ObjectLit(t.line, t.col, path.segments, self.object_entries())
+        return path
+
+    def looks_like_struct_body(self) -> bool:
+        a, b = self.peek(), self.peek(2)
+        if a.kind == "op" and a.value == "}":
+            return self.tok.line == a.line and self.toks[self.i - 1].value[:1].isupper()
+        return a.kind in ("ident", "str") and b.kind == "op" and b.value in (":", ",", "}")
+
+    def object_entries(self) -> tuple:
+        """Entries of ``#{…}`` / ``Foo {…}`` after the opening brace, through ``}``."""
+        entries = []
+        while not self.at_op("}"):
+            t = self.tok
+            if t.kind == "str":
+                self.i += 1
+                key = t.value
+            else:
+                key = self.ident()
+            if self.accept("op", ":"):
+                value = self.expr()
+            else:
+                value = A.Path(t.line, t.col, (key,))
+            entries.append((key, value))
+            if not self.accept("op", ","):
+                break
+        self.expect("op", "}", "`}`")
+        return tuple(entries)
+
+    def labelled(self, label: Token):
+        if self.at("kw") and self.tok.value in ("loop", "while", "for"):
+            return self.loop_expr(label.value)
+        if self.at_op("{"):
+            b = self.block()
+            return A.Block(b.line, b.col, b.stmts, b.tail, label.value)
+        raise self.error("expected loop or block after label")
+
+    def cond(self):
+        if self.at("kw", "let"):
+            t = self.next()
+            pat = self.pattern()
+            self.expect("op", "=", "`=`")
+            return A.LetCond(t.line, t.col, pat, self.expr(no_struct=True))
+        return self.expr(no_struct=True)
+
+    def if_expr(self):
+        t = self.next()
+        cond = self.cond()
+        then = self.block()
+        else_ = None
+        if self.accept("kw", "else"):
+            else_ = self.if_expr() if self.at("kw", "if") else self.block()
+        return A.If(t.line, t.col, cond, then, else_)
+
+    def match_expr(self):
+        t = self.next()
+        subject = self.expr(no_struct=True)
+        self.expect("op", "{", "`{`")
+        arms = []
+        while not self.at_op("}"):
+            a = self.tok
+            pat = self.pattern()
+            guard = self.expr() if self.accept("kw", "if") else None
+            self.expect("op", "=>", "`=>`")
+            body = self.expr()
+            arms.append(A.MatchArm(a.line, a.col, pat, guard, body))
+            if not self.accept("op", ",") and not isinstance(body, (A.Block, A.If, A.Match, A.Loop, A.While, A.For)):
+                break
+        self.expect("op", "}", "`}`")
+        return A.Match(t.line, t.col, subject, tuple(arms))
+
+    def loop_expr(self, label):
+        t = self.next()
+        if t.value == "loop":
+            return A.Loop(t.line, t.col, self.block(), label)
+        if t.value == "while":
+            cond = self.cond()
+            return A.While(t.line, t.col, cond, self.block(), label)
+        pat = self.pattern()
+        self.expect("kw", "in", "`in`")
+        it = self.expr(no_struct=True)
+        return A.For(t.line, t.col, pat, it, self.block(), label)
+
+    # ------------------------------------------------------------ blocks and statements
+    def block(self) -> A.Block:
+        """``{ statements [tail] }``."""
+        t = self.expect("op", "{", "`{`")
+        stmts: list = []
+        tail = None
+        while not self.at_op("}") and not self.at("eof"):
+            if tail is not None:
+                stmts.append(A.ExprStmt(tail.line, tail.col, tail))
+                tail = None
+            start = self.i
+            try:
+                item = self.maybe_item()
+                if item is not None:
+                    stmts.append(item)
+                    continue
+                if self.at("kw", "let"):
+                    stmts.append(self.let())
+                    continue
+                if self.accept("op", ";"):
+                    continue
+                e = self.expr()
+                if self.accept("op", ";"):
+                    stmts.append(A.ExprStmt(e.line, e.col, e))
+                elif self.at_op("}"):
+                    tail = e
+                elif _block_like(e):
+                    stmts.append(A.ExprStmt(e.line, e.col, e))
+                else:
+                    raise self.error("expected `;` or `}`")
+            except ParseError as err:
+                self.errors.append(err)
+                if self.i == start:
+                    self.i += 1
+                self.sync()
+        self.expect("op", "}", "`}`")
+        return A.Block(t.line, t.col, tuple(stmts), tail)
+
+    def let(self) -> A.Let:
+        t = self.next()
+        pat = self.pattern()
+        if self.accept("op", ":"):
+            self.type_path()
+        self.expect("op", "=", "`=`")
+        value = self.expr()
+        self.expect("op", ";", "`;`")
+        return A.Let(t.line, t.col, pat, value)
+
+    # ------------------------------------------------------------ patterns
+    def pattern(self):
+        """A pattern (``_``, literal, binding, tuple, vec, object, struct, variant)."""
+        t = self.tok
+        k = t.kind
+        if k == "op" and t.value == "-":
+            self.i += 1
+            n = self.tok
+            if n.kind not in ("int", "float"):
+                raise self.error("expected number after `-` in pattern")
+            self.i += 1
+            return A.PLit(t.line, t.col, -n.value, n.kind)
+        if k in ("int", "float", "str", "char", "byte", "bytes"):
+            self.i += 1
+            return A.PLit(t.line, t.col, t.value, k)
+        if k == "kw" and t.value in ("true", "false"):
+            self.i += 1
+            return A.PLit(t.line, t.col, t.value == "true", "bool")
+        if k == "op" and t.value == "(":
+            self.i += 1
+            seq = self.seq_pattern(")", "tuple")
+            if not seq.rest and len(seq.before) == 1 and not self._trailing_comma:
+                return seq.before[0]
+            return seq
+        if k == "op" and t.value == "[":
+            self.i += 1
+            return self.seq_pattern("]", "vec")
+        if k == "op" and t.value == "#{":
+            self.i += 1
+            fields, rest = self.object_pattern()
+            return A.PObject(t.line, t.col, None, fields, rest)
+        if k == "kw" and t.value in ("mut", "ref"):
+            self.i += 1
+            return self.pattern()
+        if k == "ident" and t.value == "_":
+            self.i += 1
+            return A.PWild(t.line, t.col)
+        if k == "ident" or (k == "kw" and t.value in ("self", "Self", "super", "crate")):
+            segs = [self.path_segment()]
+            while self.at_op("::"):
+                self.i += 1
+                segs.append(self.path_segment())
+            path = tuple(segs)
+            if self.accept("op", "("):
+                return A.PTupleStruct(t.line, t.col, path, self.seq_pattern(")", "tuple"))
+            if self.accept("op", "{"):
+                fields, rest = self.object_pattern()
+                return A.PObject(t.line, t.col, path, fields, rest)
+            if len(path) == 1 and self.accept("op", "@"):
+                return A.PBindAt(t.line, t.col, path[0], self.pattern())
+            if len(path) == 1 and path[0] != "Self":
+                return A.PBind(t.line, t.col, path[0])
+            return A.PPath(t.line, t.col, path)
+        raise self.error("expected pattern")
+
+    _trailing_comma = False
+
+    def seq_pattern(self, close: str, kind: str) -> A.PSeq:
+        t = self.toks[self.i - 1]
+        before, after, rest = [], [], False
+        self._trailing_comma = False
+        while not self.at_op(close):
+            if self.accept("op", ".."):
+                if rest:
+                    raise self.error("only one `..` allowed in a pattern")
+                rest = True
+            else:
+                (after if rest else before).append(self.pattern())
+            self._trailing_comma = False
+            if not self.accept("op", ","):
+                break
+            self._trailing_comma = True
+        self.expect("op", close, f"`{close}`")
+        return A.PSeq(t.line, t.col, kind, tuple(before), tuple(after), rest)
+
+    def object_pattern(self):
+        fields, rest = [], False
+        while not self.at_op("}"):
+            if self.accept("op", ".."):
+                rest = True
+                break
+            t = self.tok
+            if t.kind == "str":
+                self.i += 1
+                key = t.value
+            else:
+                key = self.ident()
+            if self.accept("op", ":"):
+                fields.append((key, self.pattern()))
+            else:
+                fields.append((key, A.PBind(t.line, t.col, key)))
+            if not self.accept("op", ","):
+                break
+        self.expect("op", "}", "`}`")
+        return tuple(fields), rest
+
+    # ------------------------------------------------------------ items
+    def attributes(self) -> list[str]:
+        attrs = []
+        while self.at_op("#") and self.peek().kind == "op" and self.peek().value in ("[", "!"):
+            self.i += 1
+            self.accept("op", "!")
+            self.expect("op", "[", "`[`")
+            depth, parts = 1, []
+            while depth and not self.at("eof"):
+                t = self.next()
+                if t.kind == "op" and t.value == "[":
+                    depth += 1
+                elif t.kind == "op" and t.value == "]":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                parts.append(str(t.value))
+            attrs.append("".join(parts))
+        return attrs
+
+    def maybe_item(self):
+        """An item at the current position, or None (position unchanged)."""
+        start = self.i
+        attrs = self.attributes()
+        is_pub = False
+        if self.accept("kw", "pub"):
+            is_pub = True
+            if self.accept("op", "("):  # pub(crate), pub(super)
+                while not self.accept("op", ")"):
+                    self.next()
+        t = self.tok
+        if t.kind == "kw":
+            v = t.value
+            if v == "async" or (v == "const" and self.peek().kind == "kw" and self.peek().value == "fn"):
+                self.i += 1
+                if v == "async":
+                    self.errors.append(self.unsupported(t))
+                    if not self.at("kw", "fn"):
+                        raise self.error("expected `fn` after `async`")
+                    fn = self.fn_def(is_pub, attrs)
+                    return A.FnDef(fn.line, fn.col, fn.name, fn.params, fn.body, fn.is_pub,
+                                   fn.attrs + ("async",), fn.has_self)
+                return self.fn_def(is_pub, attrs)
+            if v == "fn":
+                return self.fn_def(is_pub, attrs)
+            if v == "const":
+                self.i += 1
+                name = self.ident()
+                if self.accept("op", ":"):
+                    self.type_path()
+                self.expect("op", "=", "`=`")
+                value = self.expr()
+                self.expect("op", ";", "`;`")
+                return A.ConstDef(t.line, t.col, name, value, is_pub)
+            if v == "struct":
+                return self.struct_def(is_pub)
+            if v == "enum":
+                return self.enum_def(is_pub)
+            if v == "impl":
+                self.i += 1
+                path = self.type_path()
+                self.expect("op", "{", "`{`")
+                fns = []
+                while not self.at_op("}") and not self.at("eof"):
+                    try:
+                        item = self.maybe_item()
+                        if not isinstance(item, A.FnDef):
+                            raise self.error("expected `fn` in impl block")
+                        fns.append(item)
+                    except ParseError as err:
+                        self.errors.append(err)
+                        self.sync()
+                self.expect("op", "}", "`}`")
+                return A.ImplDef(t.line, t.col, path, tuple(fns))
+            if v == "mod":
+                self.i += 1
+                name = self.ident()
+                if self.at_op(";"):
+                    raise self.error("file modules (`mod name;`) are not supported")
+                self.expect("op", "{", "`{`")
+                items = self.items_until("}")
+                self.expect("op", "}", "`}`")
+                return A.ModDef(t.line, t.col, name, tuple(items), is_pub)
+            if v == "use":
+                self.i += 1
+                entries: list = []
+                self.use_tree((), entries)
+                self.expect("op", ";", "`;`")
+                return A.UseDef(t.line, t.col, tuple(entries), is_pub)
+        if attrs or is_pub:
+            raise self.error("expected item after attribute or `pub`")
+        self.i = start
+        return None
+
+    def items_until(self, close: str | None) -> list:
+        items = []
+        while not self.at("eof") and not (close and self.at_op(close)):
+            start = self.i
+            try:
+                item = self.maybe_item()
+                if item is None:
+                    raise self.error("expected item")
+                items.append(item)
+            except ParseError as err:
+                self.errors.append(err)
+                if self.i == start:
+                    self.i += 1
+                self.sync()
+        return items
+
+    def use_tree(self, prefix: tuple, out: list) -> None:
+        if self.accept("op", "{"):
+            while not self.at_op("}"):
+                self.use_tree(prefix, out)
+                if not self.accept("op", ","):
+                    break
+            self.expect("op", "}", "`}`")
+            return
+        if self.accept("op", "*"):
+            out.append((prefix, "*"))
+            return
+        seg = self.path_segment()
+        path = prefix + (seg,)
+        if self.accept("op", "::"):
+            self.use_tree(path, out)
+            return
+        alias = self.ident() if self.accept("kw", "as") else seg
+        out.append((path, alias))
+
+    def fn_def(self, is_pub: bool, attrs: list[str]) -> A.FnDef:
+        t = self.expect("kw", "fn", "`fn`")
+        name = self.ident()
+        if self.accept("op", "<"):
+            self.generic_args()
+        self.expect("op", "(", "`(`")
+        params, has_self = [], False
+        while not self.at_op(")"):
+            if self.at("kw", "self") or (self.at("kw", "mut") and self.peek().kind == "kw"
+                                          and self.peek().value == "self"):
+                self.accept("kw", "mut")
+                s = self.next()
+                if params:
+                    raise ParseError("`self` must be the first parameter", s.line, s.col)
+                has_self = True
+                params.append(A.PBind(s.line, s.col, "self"))
+            else:
+                params.append(self.pattern())
+            if self.accept("op", ":"):
+                self.accept("op", "&")
+                self.type_path()
+            if not self.accept("op", ","):
+                break
+        self.expect("op", ")", "`)`")
+        if self.accept("op", "->"):
+            self.type_path()
+        body = self.block()
+        return A.FnDef(t.line, t.col, name, tuple(params), body, is_pub, tuple(attrs), has_self)
+
+    def field_names(self, close: str) -> tuple:
+        names = []
+        while not self.at_op(close):
+            self.attributes()
+            self.accept("kw", "pub")
+            names.append(self.ident())
+            if self.accept("op", ":"):
+                self.type_path()
+            if not self.accept("op", ","):
+                break
+        self.expect("op", close, f"`{close}`")
+        return tuple(names)
+
+    def struct_def(self, is_pub: bool) -> A.StructDef:
+        t = self.next()
+        name = self.ident()
+        if self.accept("op", ";"):
+            return A.StructDef(t.line, t.col, name, "unit", (), is_pub)
+        if self.accept("op", "("):
+            fields = self.field_names(")")
+            self.accept("op", ";")
+            return A.StructDef(t.line, t.col, name, "tuple", fields, is_pub)
+        self.expect("op", "{", "`{`, `(` or `;`")
+        return A.StructDef(t.line, t.col, name, "named", self.field_names("}"), is_pub)
+
+    def enum_def(self, is_pub: bool) -> A.EnumDef:
+        t = self.next()
+        name = self.ident()
+        self.expect("op", "{", "`{`")
+        variants = []
+        while not self.at_op("}"):
+            self.attributes()
+            vname = self.ident()
+            if self.accept("op", "("):
+                variants.append((vname, "tuple", self.field_names(")")))
+            elif self.accept("op", "{"):
+                variants.append((vname, "named", self.field_names("}")))
+            else:
+                variants.append((vname, "unit", ()))
+            if self.accept("op", "="):
+                self.expr()
+            if not self.accept("op", ","):
+                break
+        self.expect("op", "}", "`}`")
+        return A.EnumDef(t.line, t.col, name, tuple(variants), is_pub)
+
+    # ------------------------------------------------------------ file
+    def file(self) -> A.File:
+        """Items and top-level statements of a whole chunk."""
+        items, stmts = [], []
+        while not self.at("eof"):
+            start = self.i
+            try:
+                item = self.maybe_item()
+                if item is not None:
+                    items.append(item)
+                    continue
+                if self.at("kw", "let"):
+                    stmts.append(self.let())
+                    continue
+                if self.accept("op", ";"):
+                    continue
+                e = self.expr()
+                if not self.accept("op", ";") and not self.at("eof") and not _block_like(e):
+                    raise self.error("expected `;`")
+                stmts.append(A.ExprStmt(e.line, e.col, e))
+            except ParseError as err:
+                self.errors.append(err)
+                if self.i == start:
+                    self.i += 1
+                self.sync()
+                if self.at_op("}"):
+                    self.i += 1
+        return A.File(1, 1, tuple(items), tuple(stmts))
+
+
+def _block_like(e) -> bool:
+    return isinstance(e, (A.Block, A.If, A.Match, A.Loop, A.While, A.For))
+
+
+def _text(tok: Token) -> str:
+    if tok.kind in ("str", "char"):
+        return repr(tok.value)
+    if tok.kind == "label":
+        return "'" + tok.value
+    if tok.kind == "template":
+        return "`…`"
+    return str(tok.value)
+
+
+def parse_tokens(tokens: list[Token]) -> tuple[A.File, list[ParseError]]:
+    """Parse a token list; returns the file and every error found."""
+    p = Parser(tokens)
+    f = p.file()
+    return f, p.errors
+
+
+def parse(src: str) -> tuple[A.File | None, list[ParseError]]:
+    """Lex and parse ``src``; returns ``(file, errors)`` (file is None on a lexical error)."""
+    try:
+        tokens = lex(src)
+    except LexError as e:
+        return None, [ParseError(e.message, e.line, e.col)]
+    return parse_tokens(tokens)
