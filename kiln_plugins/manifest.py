@@ -231,14 +231,13 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[list, str]
     if path == ["version"] and kind == "type":
         return [(path, f"version {_describe(instance)} is not semver: write it as a string "
                        "like 1.2.0")]
-    if kind == "type" and not (path[:1] == ["limits"] and isinstance(instance, (int, float))):
+    if path[:1] == ["limits"] and len(path) == 2:
+        return [(path, f"limit {path[1]} must be a positive integer, not {_describe(instance)}")]
+    if kind == "type":
         wanted = error.validator_value
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in (
             wanted if isinstance(wanted, list) else [wanted]))
         return [(path, f"{_where(path)} must be {words}, not {_describe(instance)}")]
-    if path[:1] == ["limits"]:
-        return [(path, f"limit {_where(path[1:])} must be a positive integer, not "
-                       f"{_describe(instance)}")]
     if path[:1] in (["tags"], ["aliases"], ["cssclasses"]):
         return [(path[:1], f"{path[0]} must be a string or a list of strings")]
     if path == ["name"] and kind == "pattern":

@@ -16,8 +16,8 @@ from typing import Any, Mapping
 
 from .errors import Diagnostic
 from .limits import LIMIT_NAMES, SYSTEM_MAXIMUMS, Limits, resolve_limits
-from .manifest import (DEFAULT_VERSION, SCOPED_PERMISSIONS, frontmatter_block, line_of,
-                       manifest_json, validate_manifest, yaml_key_lines)
+from .manifest import (DEFAULT_VERSION, SCOPED_PERMISSIONS, TOOL_NAME_PATTERN, frontmatter_block,
+                       line_of, manifest_json, validate_manifest, yaml_key_lines)
 from .model import CodeChunk, Fence, Note
 from .semver import VersionRange, parse_requirement
 
@@ -197,6 +197,8 @@ def _code_problems(language: str, code: list[CodeChunk], tests: list[CodeChunk],
     source = "\n".join(chunk.source for chunk in code)
     problems = []
     for tool in tools:
+        if not re.fullmatch(TOOL_NAME_PATTERN, tool.name):
+            continue  # reported by validate_manifest; no function can have that name
         name = re.escape(tool.name)
         if not any(re.search(p.format(name=name), source) for p in _FUNCTION_PATTERNS[language]):
             hint = _FUNCTION_HINT[language].format(name=tool.name)

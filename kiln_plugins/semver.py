@@ -162,7 +162,8 @@ def parse_range(text: str) -> VersionRange:
     for part in text.split(","):
         match = _COMPARATOR_RE.fullmatch(part)
         if not match:
-            raise ValueError(f"bad version range '{text}'")
+            raise ValueError(f"bad version range '{text}' (comma-separated comparisons: "
+                             ">=, <=, >, <, ==, ^ or ~ and a version)")
         op, raw = match.group(1) or "==", match.group(2)
         try:
             version, given = _partial(raw)
