@@ -1,0 +1,309 @@
+"""The kiln index (DESIGN §3): notes, resolution, link graph, tags, search, incremental updates.
+
+``KilnIndex.open(root)`` scans the kiln, re-parses only the notes whose (mtime_ns, size)
+differ from ``.crucible/cache.db`` and keeps the rest in the cache: notes load lazily, so a warm
+start costs a directory scan and one query. ``version`` increments whenever the content
+changes; the resolver and the link graph are built lazily, once per version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from .cache import Cache
+from .errors import Diagnostic, NoteParseError
+from .model import Note
+from .note import read_note
+from .resolve import Resolution, Resolver, dangling_id
+from .scan import is_note_id, scan_kiln
+from .search import SearchHit, search_notes
+
+__all__ = ["KilnIndex", "Changes", "NoteMapping"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a ``refresh`` found; each a sorted tuple of note ids."""
+
+    added: tuple[str, ...] = ()
+    """Notes that appeared."""
+    changed: tuple[str, ...] = ()
+    """Notes whose file changed."""
+    removed: tuple[str, ...] = ()
+    """Notes that disappeared."""
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+class NoteMapping(Mapping):
+    """The index's notes as a read-only mapping id -> Note, loading from the cache on demand."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, index: KilnIndex):
+        self._index = index
+
+    def __getitem__(self, note_id: str) -> Note:
+        note = self._index.get(note_id)
+        if note is None:
+            raise KeyError(note_id)
+        return note
+
+    def __contains__(self, note_id: object) -> bool:
+        return note_id in self._index._stamps
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._index._stamps))
+
+    def __len__(self) -> int:
+        return len(self._index._stamps)
+
+
+class KilnIndex:
+    """An open, incrementally updated index of one kiln."""
+
+    def __init__(self, root: Path, cache: Cache):
+        self.root = Path(root)
+        """The kiln folder."""
+        self.version = 0
+        """Increments whenever the indexed content changes (graph users cache on it)."""
+        self._cache = cache
+        self._stamps: dict[str, tuple[int, int]] = {}
+        self._loaded: dict[str, Note] = {}
+        self._tags: dict[str, tuple[str, ...]] = {}
+        self._types: dict[str, str] = {}
+        self._diags: dict[str, tuple[Diagnostic, ...]] = {}
+        self._titles: dict[str, str] = {}
+        self._scan_diags: dict[str, Diagnostic] = {}
+        self._resolver: tuple[int, Resolver] | None = None
+        self._graph: tuple[int, nx.DiGraph] | None = None
+        self._resolved: dict[tuple[str, str], Resolution] = {}
+        self.notes: Mapping[str, Note] = NoteMapping(self)
+        """Note id -> Note (every note of the kiln; loaded lazily)."""
+
+    @classmethod
+    def open(cls, root: Path | str, *, progress: Progress | None = None,
+             persist: bool = True) -> KilnIndex:
+        """Index the kiln at ``root`` (warm from its cache); ``progress(done, total)`` reports parsing."""
+        root = Path(root)
+        index = cls(root, Cache.open(root, persist=persist))
+        cached = index._cache.stamps()
+        index._stamps = dict(cached)
+        (index._tags, index._types, index._diags, index._titles) = index._cache.summaries()
+        index._sync(scan_kiln(root), progress)
+        index.version = 1
+        return index
+
+    # --- keeping up with the files ------------------------------------------------------------
+
+    def refresh(self, progress: Progress | None = None) -> Changes:
+        """Re-scan the kiln and re-parse only the notes whose file changed."""
+        changes = self._sync(scan_kiln(self.root), progress)
+        if changes:
+            self.version += 1
+        return changes
+
+    def update_paths(self, note_ids: Iterable[str]) -> Changes:
+        """Re-read the given notes after the host wrote or deleted them."""
+        disk = dict(self._stamps)
+        wanted = set()
+        for note_id in note_ids:
+            note_id = note_id.replace("\\", "/").lstrip("/")
+            wanted.add(note_id)
+            path = self.root / note_id
+            disk.pop(note_id, None)
+            if is_note_id(note_id) and path.is_file():
+                st = path.stat()
+                disk[note_id] = (st.st_mtime_ns, st.st_size)
+        changes = self._sync(disk, None, only=wanted)
+        if changes:
+            self.version += 1
+        return changes
+
+    def _sync(self, disk: dict[str, tuple[int, int]], progress: Progress | None,
+              only: set[str] | None = None) -> Changes:
+        old = self._stamps
+        added = [i for i in disk if i not in old]
+        changed = [i for i in disk if i in old and old[i] != disk[i]]
+        if only is not None:  # explicit paths are re-read even when their stamp looks equal
+            changed += [i for i in only if i in disk and i in old and i not in changed]
+        removed = [i for i in old if i not in disk]
+        todo = added + changed
+        parsed: list[Note] = []
+        total = len(todo)
+        step = max(1, total // 100)
+        if progress and total:
+            progress(0, total)
+        for n, note_id in enumerate(todo, 1):
+            try:
+                parsed.append(read_note(self.root, note_id))
+            except NoteParseError as exc:
+                self._scan_diags[note_id] = Diagnostic(note_id, 0, exc.message)
+                removed.append(note_id)
+                disk.pop(note_id, None)
+            if progress and (n % step == 0 or n == total):
+                progress(n, total)
+        gone = [i for i in removed if i in old]
+        if gone:
+            self._cache.delete(gone)
+        if parsed:
+            self._cache.put(parsed)
+        new_stamps = dict(disk)
+        for note in parsed:
+            new_stamps[note.id] = (note.mtime_ns, note.size)
+            self._scan_diags.pop(note.id, None)
+            self._remember(note)
+        for note_id in removed:
+            new_stamps.pop(note_id, None)
+            for table in (self._loaded, self._tags, self._types, self._diags, self._titles):
+                table.pop(note_id, None)
+        self._stamps = new_stamps
+        added_ok = {n.id for n in parsed}
+        return Changes(tuple(sorted(i for i in added if i in added_ok)),
+                       tuple(sorted(i for i in changed if i in added_ok)),
+                       tuple(sorted(i for i in set(removed) if i in old)))
+
+    def _remember(self, note: Note) -> None:
+        self._loaded[note.id] = note
+        self._tags[note.id] = note.tags
+        ntype = note.frontmatter.get("type")
+        if isinstance(ntype, str) and ntype:
+            self._types[note.id] = ntype
+        else:
+            self._types.pop(note.id, None)
+        if note.diagnostics:
+            self._diags[note.id] = note.diagnostics
+        else:
+            self._diags.pop(note.id, None)
+        self._titles[note.id] = note.title
+
+    # --- notes --------------------------------------------------------------------------------
+
+    def get(self, note_id: str) -> Note | None:
+        """The note with this id, or None."""
+        if note_id not in self._stamps:
+            return None
+        note = self._loaded.get(note_id)
+        if note is None:
+            note = self._cache.load(note_id)
+            if note is None:  # the cache lost it (another process): read the file again
+                try:
+                    note = read_note(self.root, note_id)
+                except NoteParseError:
+                    return None
+            self._loaded[note_id] = note
+        return note
+
+    def title(self, note_id: str) -> str | None:
+        """A note's title without loading the note; None for an unknown id."""
+        return self._titles.get(note_id)
+
+    def plugin_ids(self) -> list[str]:
+        """Ids of the notes whose frontmatter says ``type: plugin`` (broken ones included), sorted."""
+        return sorted(i for i, t in self._types.items() if t == "plugin")
+
+    def tags(self) -> dict[str, int]:
+        """Tag -> number of notes carrying it, sorted by tag."""
+        counts: dict[str, int] = {}
+        for tags in self._tags.values():
+            for tag in tags:
+                counts[tag] = counts.get(tag, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every problem found in the kiln's notes, by path and line."""
+        found = [d for ds in self._diags.values() for d in ds] + list(self._scan_diags.values())
+        return sorted(found, key=lambda d: (d.path, d.line, d.col))
+
+    # --- links --------------------------------------------------------------------------------
+
+    def _resolver_now(self) -> Resolver:
+        if self._resolver is None or self._resolver[0] != self.version:
+            self._resolver = (self.version, Resolver(self._stamps))
+            self._resolved = {}
+        return self._resolver[1]
+
+    def resolve_link(self, target: str, source_id: str | None = None) -> Resolution:
+        """Resolve a link target with its ambiguity flag (DESIGN §3 order)."""
+        resolver = self._resolver_now()
+        folder = source_id.rsplit("/", 1)[0] if source_id and "/" in source_id else ""
+        key = (target, folder)
+        hit = self._resolved.get(key)
+        if hit is None:
+            hit = self._resolved[key] = resolver.resolve(target, source_id)
+        return hit
+
+    def resolve(self, target: str, source_id: str | None = None) -> str | None:
+        """The note id ``target`` names as written in ``source_id``, or None when dangling."""
+        return self.resolve_link(target, source_id).target_id
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """Link graph over note ids; dangling targets are nodes with ``dangling=True``."""
+        if self._graph is None or self._graph[0] != self.version:
+            self._graph = (self.version, self._build_graph())
+        return self._graph[1]
+
+    def _build_graph(self) -> nx.DiGraph:
+        links = self._cache.links()
+        for note_id, note in self._loaded.items():
+            links[note_id] = [[l.target, l.kind] for l in note.links]
+        edges: dict[tuple[str, str], list] = {}
+        dangling: set[str] = set()
+        for source in sorted(self._stamps):
+            for target, kind in links.get(source, ()):
+                if not target:
+                    continue  # [[#heading]] points into the same note
+                hit = self.resolve_link(target, source).target_id
+                if hit is None:
+                    hit = dangling_id(target)
+                    dangling.add(hit)
+                edge = edges.get((source, hit))
+                if edge is None:
+                    edges[(source, hit)] = [1, {kind}]
+                else:
+                    edge[0] += 1
+                    edge[1].add(kind)
+        g = nx.DiGraph()
+        g.add_nodes_from(sorted(self._stamps), dangling=False)
+        g.add_nodes_from(sorted(dangling), dangling=True)
+        g.add_edges_from((s, t, {"count": c, "kinds": tuple(sorted(k))})
+                         for (s, t), (c, k) in edges.items())
+        return g
+
+    def outlinks(self, note_id: str) -> list[str]:
+        """Notes ``note_id`` links to (resolved, first-link order, no dangling targets)."""
+        g = self.graph
+        if note_id not in g:
+            return []
+        return [t for t in g.successors(note_id) if not g.nodes[t]["dangling"]]
+
+    def backlinks(self, note_id: str) -> list[str]:
+        """Notes linking to ``note_id``, sorted."""
+        g = self.graph
+        return sorted(g.predecessors(note_id)) if note_id in g else []
+
+    # --- search -------------------------------------------------------------------------------
+
+    def search(self, query: str, *, limit: int = 10, tag: str | None = None,
+               path: str | None = None, type: str | None = None) -> list[SearchHit]:
+        """Full-text search with BM25 ranking; filters may also be written in ``query``."""
+        return search_notes(self._cache, query, limit=limit, tag=tag, path=path, type=type)
+
+    def close(self) -> None:
+        """Release the cache database."""
+        self._cache.close()
+
+    def __enter__(self) -> KilnIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

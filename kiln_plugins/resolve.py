@@ -1,0 +1,99 @@
+"""Resolve a link target to a note id (DESIGN §3), from maps precomputed once per index version.
+
+Order: exact path (with or without ``.md``) relative to the kiln root, then relative to the
+source note's folder (how markdown links and ``../`` paths are meant); then the same two
+case-insensitively; then the file stem, case-insensitively — a target with folders
+(``sub/Note``) matches the notes whose path ends with it. One candidate resolves; several are
+ambiguous and resolve to the shortest path string, then the lexicographically first, flagged.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Resolution", "Resolver", "normalize_target", "dangling_id"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The outcome of resolving one link target."""
+
+    target_id: str | None
+    """The note id the target names, or None when no note matches (a dangling link)."""
+    ambiguous: bool = False
+    """True when several notes share the stem and the tie-break rule chose one."""
+
+
+def normalize_target(target: str) -> str:
+    """A written target as a clean POSIX path: separators, ``./`` and ``..`` folded."""
+    t = target.strip().replace("\\", "/")
+    if not t:
+        return ""
+    t = posixpath.normpath(t)
+    return t[1:] if t.startswith("/") else t
+
+
+def _with_md(path: str) -> str:
+    return path if path.lower().endswith(".md") else path + ".md"
+
+
+def dangling_id(target: str) -> str:
+    """The graph node id of a target no note matches (``Missing Note`` -> ``Missing Note.md``)."""
+    return _with_md(normalize_target(target) or target.strip())
+
+
+def _stem_of(note_id: str) -> str:
+    name = note_id.rsplit("/", 1)[-1]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
+class Resolver:
+    """Precomputed lookup tables over a fixed set of note ids."""
+
+    __slots__ = ("_exact", "_folded", "_stems")
+
+    def __init__(self, note_ids: Iterable[str]):
+        self._exact: set[str] = set()
+        self._folded: dict[str, str] = {}
+        stems: dict[str, list[str]] = {}
+        for note_id in sorted(note_ids, key=lambda i: (len(i), i)):
+            self._exact.add(note_id)
+            self._folded.setdefault(note_id.lower(), note_id)
+            stems.setdefault(_stem_of(note_id).lower(), []).append(note_id)
+        self._stems = stems  # each list is already in tie-break order
+
+    def resolve(self, target: str, source_id: str | None = None) -> Resolution:
+        """Resolve ``target`` as written in note ``source_id`` (None: from the kiln root)."""
+        raw = target.strip().replace("\\", "/")
+        t = normalize_target(raw)
+        if not t or t == ".":
+            return Resolution(None)
+        candidates = [] if t.startswith("..") else [t]
+        if source_id and "/" in source_id and not raw.startswith("/"):
+            rel = posixpath.normpath(source_id.rsplit("/", 1)[0] + "/" + raw)
+            if not rel.startswith("..") and rel not in candidates:
+                candidates.append(rel)
+        for c in candidates:
+            for p in (c, _with_md(c)):
+                if p in self._exact:
+                    return Resolution(p)
+        for c in candidates:
+            for p in (c, _with_md(c)):
+                hit = self._folded.get(p.lower())
+                if hit is not None:
+                    return Resolution(hit)
+        tail = t
+        while tail.startswith("../"):
+            tail = tail[3:]
+        tail = tail.lower()
+        if tail.endswith(".md"):
+            tail = tail[:-3]
+        found = self._stems.get(tail.rsplit("/", 1)[-1])
+        if found and "/" in tail:
+            suffix = "/" + tail + ".md"
+            found = [i for i in found if i.lower().endswith(suffix)]
+        if not found:
+            return Resolution(None)
+        return Resolution(found[0], ambiguous=len(found) > 1)

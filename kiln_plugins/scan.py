@@ -1,0 +1,56 @@
+"""Find a kiln's notes on disk (DESIGN §3) with the (mtime_ns, size) the cache compares.
+
+Skipped: every entry whose name starts with a dot (``.git``, ``.obsidian``, ``.crucible``,
+``.trash``, and the hidden temp files of atomic writes), files not ending in ``.md``, symlinks
+whose target lies outside the root, and symlinked folders altogether: a folder link inside the
+root points at a folder that is indexed under its real path already (or at an ancestor, which
+would be a loop), so following it could only duplicate notes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["scan_kiln", "is_note_id"]
+
+
+def is_note_id(note_id: str) -> bool:
+    """True when ``note_id`` names a place the scanner would index (no dot parts, ``.md``)."""
+    parts = note_id.split("/")
+    return note_id.lower().endswith(".md") and all(p and not p.startswith(".") for p in parts)
+
+
+def scan_kiln(root: Path) -> dict[str, tuple[int, int]]:
+    """Map every note id under ``root`` to its ``(mtime_ns, size)``."""
+    root_real = os.path.realpath(root)
+    found: dict[str, tuple[int, int]] = {}
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        if entry.is_dir() or not _inside(os.path.realpath(entry.path), root_real):
+                            continue
+                    elif entry.is_dir():
+                        stack.append((entry.path, prefix + name + "/"))
+                        continue
+                    if name[-3:].lower() == ".md" and entry.is_file():
+                        st = entry.stat()
+                        found[prefix + name] = (st.st_mtime_ns, st.st_size)
+                except OSError:
+                    continue
+    return found
+
+
+def _inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
