@@ -132,9 +132,13 @@ def _folder_specs(folder: Path, source: str, maximums: Limits,
 
 def _kiln_specs(index: Any, maximums: Limits) -> list[PluginSpec]:
     root = getattr(index, "root", None)
+    # KilnIndex knows the plugin notes without loading every note from its cache.
+    candidates = index.plugin_ids() if hasattr(index, "plugin_ids") else sorted(index.notes)
     specs = []
-    for note_id in sorted(index.notes):
-        note = index.notes[note_id]
+    for note_id in candidates:
+        note = index.notes.get(note_id)
+        if note is None:
+            continue
         if is_plugin_note(note):
             file = Path(root) / note_id if root is not None else None
             specs.append(load_spec(note, file=file, source="kiln", maximums=maximums))

@@ -289,7 +289,8 @@ def load_spec(note: Note, *, file: Path | None = None, source: str = "kiln",
     else:
         diagnostics.extend(validate_manifest(fm, lines, path, duplicates=duplicates,
                                              maximums=maximums))
-    fences = [(fence, *role) for fence in note.fences if (role := _fence_role(fence))]
+    plugin_fences = note.fences if is_plugin_note(note) else ()  # other notes never run
+    fences = [(fence, *role) for fence in plugin_fences if (role := _fence_role(fence))]
     language, mixed = _language(fm.get("language"), fences, path, lines)
     code, tests = [], []
     for fence, lang, role in fences:
