@@ -74,6 +74,8 @@ class KilnIndex:
         """The kiln folder."""
         self.version = 0
         """Increments whenever the indexed content changes (graph users cache on it)."""
+        self.last_changes = Changes()
+        """What the latest open/refresh/update_paths re-read (a warm start's own work)."""
         self._cache = cache
         self._stamps: dict[str, tuple[int, int]] = {}
         self._loaded: dict[str, Note] = {}
@@ -82,8 +84,10 @@ class KilnIndex:
         self._diags: dict[str, tuple[Diagnostic, ...]] = {}
         self._titles: dict[str, str] = {}
         self._scan_diags: dict[str, Diagnostic] = {}
+        self._structure = 0  # increments when the set of note ids changes
         self._resolver: tuple[int, Resolver] | None = None
         self._graph: tuple[int, nx.DiGraph] | None = None
+        self._graph_dirty: set[str] | None = None  # edited since the graph; None: rebuild
         self._resolved: dict[tuple[str, str], Resolution] = {}
         self.notes: Mapping[str, Note] = NoteMapping(self)
         """Note id -> Note (every note of the kiln; loaded lazily)."""
@@ -165,10 +169,16 @@ class KilnIndex:
             for table in (self._loaded, self._tags, self._types, self._diags, self._titles):
                 table.pop(note_id, None)
         self._stamps = new_stamps
+        if any(i not in old for i in new_stamps) or any(i not in new_stamps for i in old):
+            self._structure += 1  # resolution may change anywhere: rebuild resolver and graph
+            self._graph_dirty = None
+        elif self._graph_dirty is not None:
+            self._graph_dirty.update(n.id for n in parsed)
         added_ok = {n.id for n in parsed}
-        return Changes(tuple(sorted(i for i in added if i in added_ok)),
+        self.last_changes = Changes(tuple(sorted(i for i in added if i in added_ok)),
                        tuple(sorted(i for i in changed if i in added_ok)),
                        tuple(sorted(i for i in set(removed) if i in old)))
+        return self.last_changes
 
     def _remember(self, note: Note) -> None:
         self._loaded[note.id] = note
@@ -226,8 +236,8 @@ class KilnIndex:
     # --- links --------------------------------------------------------------------------------
 
     def _resolver_now(self) -> Resolver:
-        if self._resolver is None or self._resolver[0] != self.version:
-            self._resolver = (self.version, Resolver(self._stamps))
+        if self._resolver is None or self._resolver[0] != self._structure:
+            self._resolver = (self._structure, Resolver(self._stamps))
             self._resolved = {}
         return self._resolver[1]
 
@@ -248,9 +258,46 @@ class KilnIndex:
     @property
     def graph(self) -> nx.DiGraph:
         """Link graph over note ids; dangling targets are nodes with ``dangling=True``."""
-        if self._graph is None or self._graph[0] != self.version:
+        if self._graph is None or (self._graph[0] != self.version and self._graph_dirty is None):
             self._graph = (self.version, self._build_graph())
+            self._graph_dirty = set()
+        elif self._graph[0] != self.version:
+            g = self._graph[1]
+            self._update_graph(g, self._graph_dirty)
+            self._graph = (self.version, g)
+            self._graph_dirty = set()
         return self._graph[1]
+
+    def _update_graph(self, g: nx.DiGraph, edited: set[str]) -> None:
+        """Redo the out-edges of edited notes in place (the set of notes is unchanged)."""
+        touched = set()
+        for source in edited:
+            touched.update(g.successors(source))
+            g.remove_edges_from(list(g.out_edges(source)))
+            edges, dangling = self._edges_of(source, [[l.target, l.kind] for l in self.notes[source].links])
+            g.add_nodes_from(dangling - set(g), dangling=True)
+            g.add_edges_from((s, t, {"count": c, "kinds": tuple(sorted(k))})
+                             for (s, t), (c, k) in edges.items())
+        g.remove_nodes_from([n for n in touched if g.nodes[n]["dangling"] and not g.in_degree(n)])
+
+    def _edges_of(self, source: str, links, edges=None, dangling=None):
+        """Accumulate ``{(source, target): [count, kinds]}`` and dangling targets of one note."""
+        edges = {} if edges is None else edges
+        dangling = set() if dangling is None else dangling
+        for target, kind in links:
+            if not target:
+                continue  # [[#heading]] points into the same note
+            hit = self.resolve_link(target, source).target_id
+            if hit is None:
+                hit = dangling_id(target)
+                dangling.add(hit)
+            edge = edges.get((source, hit))
+            if edge is None:
+                edges[(source, hit)] = [1, {kind}]
+            else:
+                edge[0] += 1
+                edge[1].add(kind)
+        return edges, dangling
 
     def _build_graph(self) -> nx.DiGraph:
         links = self._cache.links()
@@ -259,19 +306,7 @@ class KilnIndex:
         edges: dict[tuple[str, str], list] = {}
         dangling: set[str] = set()
         for source in sorted(self._stamps):
-            for target, kind in links.get(source, ()):
-                if not target:
-                    continue  # [[#heading]] points into the same note
-                hit = self.resolve_link(target, source).target_id
-                if hit is None:
-                    hit = dangling_id(target)
-                    dangling.add(hit)
-                edge = edges.get((source, hit))
-                if edge is None:
-                    edges[(source, hit)] = [1, {kind}]
-                else:
-                    edge[0] += 1
-                    edge[1].add(kind)
+            self._edges_of(source, links.get(source, ()), edges, dangling)
         g = nx.DiGraph()
         g.add_nodes_from(sorted(self._stamps), dangling=False)
         g.add_nodes_from(sorted(dangling), dangling=True)

@@ -10,6 +10,7 @@ ambiguous and resolve to the shortest path string, then the lexicographically fi
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -66,34 +67,49 @@ class Resolver:
 
     def resolve(self, target: str, source_id: str | None = None) -> Resolution:
         """Resolve ``target`` as written in note ``source_id`` (None: from the kiln root)."""
-        raw = target.strip().replace("\\", "/")
-        t = normalize_target(raw)
-        if not t or t == ".":
-            return Resolution(None)
+        raw = target.strip()
+        if "\\" in raw:
+            raw = raw.replace("\\", "/")
+        if not raw:
+            return _NONE
+        dotted = raw[0] == "/" or "//" in raw or "." in raw and _DOT_SEGMENT.search(raw) is not None
+        t = normalize_target(raw) if dotted else raw
+        if t == ".":
+            return _NONE
         candidates = [] if t.startswith("..") else [t]
-        if source_id and "/" in source_id and not raw.startswith("/"):
-            rel = posixpath.normpath(source_id.rsplit("/", 1)[0] + "/" + raw)
-            if not rel.startswith("..") and rel not in candidates:
+        if source_id and "/" in source_id and raw[0] != "/":
+            rel = source_id.rsplit("/", 1)[0] + "/" + raw
+            if dotted:
+                rel = posixpath.normpath(rel)
+            if not rel.startswith("..") and rel != t:
                 candidates.append(rel)
+        exact = self._exact
         for c in candidates:
-            for p in (c, _with_md(c)):
-                if p in self._exact:
-                    return Resolution(p)
+            if c in exact:
+                return Resolution(c)
+            if c + ".md" in exact:
+                return Resolution(c + ".md")
+        folded = self._folded
         for c in candidates:
-            for p in (c, _with_md(c)):
-                hit = self._folded.get(p.lower())
-                if hit is not None:
-                    return Resolution(hit)
+            c = c.lower()
+            hit = folded.get(c) or folded.get(c + ".md")
+            if hit is not None:
+                return Resolution(hit)
         tail = t
         while tail.startswith("../"):
             tail = tail[3:]
         tail = tail.lower()
         if tail.endswith(".md"):
             tail = tail[:-3]
-        found = self._stems.get(tail.rsplit("/", 1)[-1])
-        if found and "/" in tail:
+        slash = tail.rfind("/")
+        found = self._stems.get(tail[slash + 1:])
+        if found and slash >= 0:
             suffix = "/" + tail + ".md"
             found = [i for i in found if i.lower().endswith(suffix)]
         if not found:
-            return Resolution(None)
+            return _NONE
         return Resolution(found[0], ambiguous=len(found) > 1)
+
+
+_NONE = Resolution(None)
+_DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
