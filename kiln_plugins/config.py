@@ -132,6 +132,8 @@ class _Source:
             header = re.match(r"^\[\s*([^\]]+?)\s*\]", line)
             if header:
                 current = [p.strip().strip('"') for p in header.group(1).split(".")]
+                if current == [*table, key]:
+                    return number
                 continue
             m = re.match(r"^([A-Za-z0-9_.\"-]+)\s*=", line)
             if m:
