@@ -104,7 +104,9 @@ def parse_frontmatter(yaml_text: str, first_line: int = 2) -> Frontmatter:
 def _broken(yaml_text: str, first_line: int, exc: Exception) -> Frontmatter:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     context = getattr(exc, "context_mark", None)
-    if mark is not None and context is not None and mark.line >= yaml_text.count("\n"):
+    where = getattr(exc, "context", None) or ""
+    if context is not None and ("flow" in where or "quoted" in where
+                                or (mark is not None and mark.line >= yaml_text.count("\n"))):
         mark = context  # an unclosed bracket or quote: the place it was opened says more
     line = first_line + (mark.line if mark is not None else 0)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
