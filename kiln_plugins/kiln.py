@@ -1,0 +1,192 @@
+"""``Kiln.open(root)``: everything about one kiln, built explicitly — no module-level state.
+
+Index → plugins → units → tools, in the order of DESIGN §2. The CLI and the MCP server each
+open a Kiln and talk to its :class:`~kiln_plugins.tools.ToolRegistry`.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import CapabilityError, KilnError
+
+__all__ = ["Kiln", "Approver"]
+
+Approver = Callable[[str, str, str], str]
+"""``approver(plugin, capability, detail) -> "once" | "always" | "deny"`` (the CLI's TTY prompt)."""
+
+RUNTIMES: dict[str, str] = {
+    "lua": "kiln_plugins.sandbox.lua_runtime:LuaUnit",
+    "rune": "kiln_plugins.rune.unit:RuneUnit",
+}
+
+
+class Kiln:
+    """An open kiln: its index, plugins, state, approvals, writer and tool registry."""
+
+    def __init__(self, root: Path, *, index, settings, plugins, state, approvals, writer,
+                 caller: str = "cli", approver: Approver | None = None,
+                 on_log: Callable[[str, str], None] | None = None,
+                 on_hard_timeout: Callable[[Exception], None] | None = None):
+        from .tools import ToolRegistry
+
+        self.root = root
+        self.index = index
+        self.settings = settings
+        self.plugins = plugins
+        self.state = state
+        self.approvals = approvals
+        self.writer = writer
+        self.caller = caller
+        self.approver = approver
+        self.on_log = on_log
+        self.on_hard_timeout = on_hard_timeout
+        self._once: set[tuple[str, str, str]] = set()
+        self._lock = threading.RLock()
+        self.registry = ToolRegistry(self)
+
+    @classmethod
+    def open(cls, root: str | Path, *, progress=None, **options) -> "Kiln":
+        """Open (and index) the kiln at ``root``; creates ``.crucible/`` on demand."""
+        from .approvals import ApprovalStore
+        from .config import Settings, kiln_data_dir, user_data_dir
+        from .discovery import discover
+        from .index import KilnIndex
+        from .kiln_writer import KilnWriter, sweep_temp_files
+        from .state import StateStore
+
+        root = Path(root).resolve()
+        if not root.is_dir():
+            raise KilnError(f"kiln folder does not exist: {root}")
+        data = kiln_data_dir(root)
+        sweep_temp_files(root)
+        settings = Settings.load(root)
+        index = KilnIndex.open(root, progress=progress)
+        plugins = discover(index, maximums=settings.maximums)
+        state = StateStore(data / "state.db", retention=settings.audit_retention)
+        approvals = ApprovalStore(user_data_dir())
+        writer = KilnWriter(root)
+        return cls(root, index=index, settings=settings, plugins=plugins, state=state,
+                   approvals=approvals, writer=writer, **options)
+
+    def close(self) -> None:
+        """Flush the audit log and close the stores."""
+        self.state.close()
+        self.index.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- plugins ------------------------------------------------------------------------
+    def reload_plugins(self):
+        """Re-discover plugins and rebuild the tool list; returns the new PluginSet."""
+        from .discovery import discover
+
+        with self._lock:
+            self.plugins = discover(self.index, maximums=self.settings.maximums)
+            self.registry.rebuild()
+        return self.plugins
+
+    def runtime_for(self, language: str):
+        """The unit class for a language, from the ``RUNTIMES`` table."""
+        import importlib
+
+        target = RUNTIMES.get(language)
+        if target is None:
+            raise KilnError(f"unsupported plugin language '{language}'")
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def required_code(self, spec) -> list:
+        """Code chunks of the plugins ``spec`` requires, dependencies first."""
+        chunks = []
+        for name in self.plugins.load_order(spec.name)[:-1]:
+            chunks.extend(self.plugins.get(name).code)
+        return chunks
+
+    def permissions_of(self, spec):
+        """The declared permission set of a plugin (built-ins: what their tools declare)."""
+        from .capabilities import PermissionSet
+
+        if spec is None:
+            return PermissionSet.builtin()
+        return PermissionSet.from_spec(spec)
+
+    # -- the capability decision ------------------------------------------------------
+    def check_capability(self, ctx, capability: str) -> None:
+        """Allow, ask the person (TTY), or raise CapabilityError / ApprovalRequired (exit 3)."""
+        from .capabilities import decide
+
+        name = ctx.plugin or "builtin"
+        if ctx.plugin is None and not (capability == "kiln.write" and ctx.caller == "mcp"):
+            return  # built-in tools act for the person at the CLI; agents need approval to write
+        key = (name, capability, ctx.code_hash)
+        approved = key in self._once or self.approvals.is_granted(self.root, name, capability, ctx.code_hash)
+        verdict = decide(name, ctx.permissions, capability, approved=approved, test_copy=ctx.test_mode)
+        if verdict.allowed:
+            return
+        if verdict.decision.value == "needs-approval" and self.approver is not None:
+            answer = self.approver(name, capability, ", ".join(ctx.permissions.scope(capability)))
+            if answer == "always":
+                self.approvals.grant(self.root, name, capability, ctx.code_hash)
+                return
+            if answer == "once":
+                self._once.add(key)
+                return
+            raise CapabilityError(f"plugin '{name}': capability '{capability}' denied by the user")
+        verdict.raise_if_refused()
+
+    # -- note access used by host functions ----------------------------------------------
+    def find_note_id(self, path: str, writes=None) -> str:
+        """Resolve a path or link target to an existing note id (staged writes included)."""
+        staged = set(writes.staged_writes()) if writes is not None else set()
+        deleted = set(writes.staged_deletes()) if writes is not None else set()
+        candidates = [path, path + ".md"] if not path.endswith(".md") else [path]
+        for c in candidates:
+            c = c.lstrip("/")
+            if c in staged or (c in self.index.notes and c not in deleted):
+                return c
+        resolved = self.index.resolve(path, None)
+        if resolved and resolved in self.index.notes and resolved not in deleted:
+            return resolved
+        raise KilnError(f"note not found: '{path}'")
+
+    def note_view(self, note_id: str, writes=None):
+        """The note as the call sees it: a staged write is parsed on the fly."""
+        from .note import parse_note
+
+        if writes is not None:
+            staged = writes.staged_writes()
+            if note_id in staged:
+                return parse_note(note_id, staged[note_id])
+        note = self.index.get(note_id)
+        if note is None:
+            raise KilnError(f"note not found: '{note_id}'")
+        return note
+
+    def notes_changed(self, note_ids: list[str]) -> None:
+        """After a committed call: refresh those notes; reload plugins if a plugin changed."""
+        with self._lock:
+            before = {n for n in note_ids if (self.index.get(n) and self.index.get(n).is_plugin)}
+            self.index.update_paths(note_ids)
+            after = {n for n in note_ids if (self.index.get(n) and self.index.get(n).is_plugin)}
+            if before or after:
+                self.reload_plugins()
+
+    # -- audit --------------------------------------------------------------------------
+    def audit(self, ctx, *, tool: str, started: float, outcome: str, error: str | None) -> None:
+        """One audit row per call (nested calls included, caller ``plugin``)."""
+        self.state.audit.record(
+            plugin=ctx.plugin or "builtin", tool=tool, version=ctx.code_hash, caller=ctx.caller,
+            started=started, duration_ms=(time.time() - started) * 1000, outcome=outcome, error=error,
+            capabilities=[{"capability": u.capability, "function": u.function, "granted": u.granted}
+                          for u in ctx.uses],
+            commit=None,
+        )
