@@ -47,6 +47,10 @@ class AuditLog:
         self._buffer: list[tuple] = []
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
+        self.flush_rows = FLUSH_ROWS
+        """Buffered rows that trigger a flush."""
+        self.flush_seconds = FLUSH_SECONDS
+        """Age of the last flush that makes the next ``record`` flush."""
 
     def record(self, *, plugin: str, tool: str, version: str | None = None, caller: str = "cli",
                started: float | None = None, duration_ms: float = 0.0, outcome: str = "ok",
@@ -60,7 +64,8 @@ class AuditLog:
                json.dumps(list(limit_hits), default=str))
         with self._lock:
             self._buffer.append(row)
-            due = len(self._buffer) >= FLUSH_ROWS or time.monotonic() - self._last_flush >= FLUSH_SECONDS
+            due = (len(self._buffer) >= self.flush_rows
+                   or time.monotonic() - self._last_flush >= self.flush_seconds)
         if due:
             self.flush()
 
