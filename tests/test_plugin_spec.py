@@ -211,3 +211,19 @@ def test_crlf_notes_keep_their_lines():
     assert [(d.line, d.message) for d in spec.diagnostics] == [
         (6, "unknown permission 'kiln.nuke'")]
     assert spec.code[0].first_line == 22
+
+
+def test_the_sample_note_stats_plugin_is_valid_and_its_pure_test_passes_in_lua():
+    root = Path(__file__).resolve().parent.parent / "sample_kiln"
+    note_id = "plugins/note-stats.md"
+    spec = load_spec(parse_note(note_id, (root / note_id).read_text(encoding="utf-8")),
+                     file=root / note_id)
+    assert spec.valid, [str(d) for d in spec.diagnostics]
+    assert [t.name for t in spec.tools] == ["note_stats", "folder_stats"]
+    assert spec.permissions == (Permission("kiln.read"),) and len(spec.tests) == 3
+    import lupa.lua54
+
+    lua = lupa.lua54.LuaRuntime()
+    for chunk in spec.code + spec.tests[:1]:  # test 1 needs no host API
+        lua.execute(chunk.source)
+    assert lua.eval('count_words("a b — c")') == 3
