@@ -1,0 +1,1261 @@
+"""Code generation: resolved Rune AST to Python source.
+
+Every Rune identifier becomes a fresh Python name (``v_<n>``; Python NFKC-normalises
+identifiers, so Rune names are never emitted), string constants come from a table
+(``K_<n>``), and the generated code never uses attribute access: runtime operations are
+plain names bound by :mod:`unit` (``ADD_``, ``FGET_``, …). Ints get inline fast paths with
+checked overflow; everything else goes through :mod:`ops`. Budget ticks sit at function entry
+and loop back-edges (``B_``), the call depth in ``D_``. Each generated line records the Rune
+place it came from so errors read ``path:line: message``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .resolver import Items, ResolveError, Scope, Sym, TYPE_NAMES
+
+__all__ = ["CompileError", "CompileErrors", "Program", "generate"]
+
+I64_MIN, I64_MAX = -2 ** 63, 2 ** 63 - 1
+TICK = "B_ -= 1\nif B_ < 0: REFILL_()"
+
+
+class CompileError(Exception):
+    """A semantic error found while generating code."""
+
+    def __init__(self, message: str, line: int, col: int = 0, path: str = ""):
+        super().__init__(message)
+        self.message, self.line, self.col, self.path = message, line, col, path
+
+
+@dataclass(slots=True)
+class Program:
+    """The output of :func:`generate`."""
+
+    source: str
+    """Python source of the whole unit."""
+    linemap: list
+    """Generated line (1-based index) -> ``(path, note line)``."""
+    consts: dict
+    """Constant table: name -> Python value or ``("str", text)`` / ``("char", c)`` marker."""
+    types: list
+    """``(pyname, Sym)`` for every struct and enum (the unit builds the type objects)."""
+    variants: list
+    """``(pyname, enum pyname, name, kind, fields)``."""
+    natives: dict
+    """Python name -> native path (``String::new``) to bind from the runtime tables."""
+    hosts: dict
+    """Python name -> ``(module, function)`` host binding."""
+    methods: list
+    """``(type pyname or native type name, method name, fn pyname)``."""
+    pub_fns: dict
+    """Public top-level function name -> ``(pyname, param count)``."""
+    tests: list
+    """``(chunk index, name, pyname, should_panic, line)`` of ``#[test]`` fns."""
+    chunk_bodies: dict
+    """Chunk index -> pyname of the function running its top-level statements."""
+    fn_names: dict = field(default_factory=dict)
+    """Python fn name -> Rune name (for messages)."""
+
+
+def generate(files, host_modules=()) -> Program:
+    """Compile ``files`` (a list of ``(ast.File, path, first_line)``) into one program."""
+    return Generator(files, host_modules).program()
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+_FMT_NAME = re.compile(r"(?<!\{)\{([^\W\d]\w*)(?=[:}])")
+ARITH = {"+": "ADD_", "-": "SUB_", "*": "MUL_", "/": "DIV_", "%": "REM_", "&": "BAND_",
+         "|": "BOR_", "^": "BXOR_", "<<": "SHL_", ">>": "SHR_"}
+COMPARE = {"==": "EQ_", "!=": "NE_", "<": "LT_", "<=": "LE_", ">": "GT_", ">=": "GE_"}
+MACROS = ("println", "print", "eprintln", "eprint", "format", "panic", "assert", "assert_eq",
+          "assert_ne", "dbg", "todo", "unimplemented", "unreachable", "vec", "write")
+
+
+@dataclass(slots=True)
+class Loop:
+    """A loop (or labelled block) being compiled."""
+
+    label: str | None
+    """Rune label."""
+    result: str | None
+    """Temp receiving ``break value`` (None when the value is unused)."""
+    ident: int
+    """Number used in raised jump signals."""
+    is_block: bool = False
+    """A labelled block (not a Python loop)."""
+    far_break: bool = False
+    """Some inner loop breaks out of this one (needs a try/except)."""
+    far_continue: bool = False
+    """Some inner loop continues this one."""
+
+
+@dataclass(slots=True)
+class Fn:
+    """A Python function being compiled (a Rune fn, closure or chunk body)."""
+
+    scope: Scope
+    """Item scope for path lookups."""
+    outer: "Fn | None" = None
+    """Enclosing function for closures."""
+    vars: list = field(default_factory=lambda: [{}])
+    """Stack of Rune name -> Python name."""
+    loops: list = field(default_factory=list)
+    """Enclosing loops."""
+    captures: dict = field(default_factory=dict)
+    """Captured Python names (closures)."""
+    is_closure: bool = False
+    """True for closures."""
+    depth: bool = True
+    """True when the function counts call depth (not chunk bodies)."""
+
+
+class Generator:
+    """Emits Python source for a whole unit."""
+
+    def __init__(self, files, host_modules):
+        self.files = files
+        self.host_modules = {tuple(m.split(".")): m for m in host_modules}
+        self.items = Items()
+        self.lines: list[str] = []
+        self.linemap: list = []
+        self.lvl = 0
+        self.place = ("", 0)
+        self.path, self.first = "", 1
+        self.consts: dict = {}
+        self.const_ids: dict = {}
+        self.natives: dict = {}
+        self.hosts: dict = {}
+        self.errors: list[CompileError] = []
+        self.fn: Fn | None = None
+        self.counter = 0
+        self.loop_ids = 0
+
+    # ------------------------------------------------------------ emission helpers
+    def fresh(self, prefix: str = "t_") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def at(self, node) -> None:
+        """Make ``node``'s line the place of the following emitted lines."""
+        self.place = (self.path, node.line + self.first - 1)
+
+    def emit(self, code: str) -> None:
+        for ln in code.split("\n"):
+            self.lines.append("    " * self.lvl + ln)
+            self.linemap.append(self.place)
+
+    def capture(self):
+        """Start capturing emitted lines; returns a mark for :meth:`take`."""
+        return len(self.lines)
+
+    def take(self, mark: int) -> list:
+        """Remove and return the lines emitted since ``mark``."""
+        got = list(zip(self.lines[mark:], self.linemap[mark:]))
+        del self.lines[mark:]
+        del self.linemap[mark:]
+        return got
+
+    def splice(self, got: list) -> None:
+        for code, place in got:
+            self.lines.append(code)
+            self.linemap.append(place)
+
+    def error(self, message: str, node) -> CompileError:
+        return CompileError(message, node.line + self.first - 1, node.col, self.path)
+
+    def const(self, value) -> str:
+        """A name for a constant-table entry."""
+        key = (type(value).__name__, value if not isinstance(value, tuple) else value)
+        name = self.const_ids.get(key)
+        if name is None:
+            name = self.const_ids[key] = self.fresh("K_")
+            self.consts[name] = value
+        return name
+
+    # ------------------------------------------------------------ program
+    def program(self) -> Program:
+        items = self.items
+        for f, path, first in self.files:
+            items.collect(f.items, items.root)
+        for e in items.errors:
+            self.errors.append(CompileError(e.message, e.line, e.col))
+        self.emit("B_ = 0\nD_ = 0")
+        tests, bodies = [], {}
+        fn_names = {}
+        # Functions and consts are compiled with the place of their chunk.
+        owner = {}
+        for idx, (f, path, first) in enumerate(self.files):
+            self._owner(f.items, (path, first, idx), owner)
+        for sym, scope in list(items.fns):
+            pass
+        done = set()
+        i = 0
+        while i < len(items.fns):  # nested fns are appended while compiling
+            sym, scope = items.fns[i]
+            i += 1
+            if id(sym) in done:
+                continue
+            done.add(id(sym))
+            path, first, idx = owner.get(id(sym.node), (self.path, self.first, 0))
+            self.path, self.first = path, first
+            fn_names[sym.pyname] = sym.node.name
+            self.guard(lambda: self.fn_def(sym, scope))
+            attrs = sym.node.attrs
+            if any(a == "test" or a.startswith("test(") for a in attrs) and scope is items.root \
+                    and "async" not in attrs:
+                tests.append((idx, sym.node.name, sym.pyname,
+                              any("should_panic" in a for a in attrs), sym.node.line + first - 1))
+        for sym in items.consts:
+            path, first, idx = owner.get(id(sym.node), (self.path, self.first, 0))
+            self.path, self.first = path, first
+            self.guard(lambda: self.const_def(sym))
+        for idx, (f, path, first) in enumerate(self.files):
+            if f.stmts:
+                self.path, self.first = path, first
+                name = self.fresh("s_")
+                bodies[idx] = name
+                self.guard(lambda: self.body_fn(name, f.stmts))
+        if self.errors:
+            raise CompileErrors(self.errors)
+        types = [(s.pyname, s) for s in items.types]
+        variants = []
+        for s in items.types:
+            if s.kind == "enum":
+                for vname, vsym in s.scope.names.items():
+                    if isinstance(vsym, Sym) and vsym.kind == "variant":
+                        name, kind, fields = vsym.extra
+                        variants.append((vsym.pyname, s.pyname, name, kind, fields))
+        methods = [(t.pyname if t.kind != "native" else t.pyname, m, f.pyname)
+                   for t, m, f in items.methods]
+        pub = {}
+        for name, sym in items.root.names.items():
+            if isinstance(sym, Sym) and sym.kind == "fn" and sym.is_pub:
+                pub[name] = (sym.pyname, len(sym.node.params))
+        return Program("\n".join(self.lines) + "\n", self.linemap, self.consts, types, variants,
+                       self.natives, self.hosts, methods, pub, tests, bodies, fn_names)
+
+    def _owner(self, items, where, out) -> None:
+        for it in items:
+            out[id(it)] = where
+            if isinstance(it, A.ModDef):
+                self._owner(it.items, where, out)
+            elif isinstance(it, A.ImplDef):
+                self._owner(it.fns, where, out)
+
+    def guard(self, thunk) -> None:
+        mark, lvl, fn = self.capture(), self.lvl, self.fn
+        try:
+            thunk()
+        except CompileError as e:
+            self.errors.append(e)
+            self.take(mark)
+        except ResolveError as e:
+            self.errors.append(CompileError(e.message, e.line + self.first - 1, e.col, self.path))
+            self.take(mark)
+        finally:
+            self.lvl, self.fn = lvl, fn
+
+    # ------------------------------------------------------------ items
+    def fn_def(self, sym: Sym, scope: Scope) -> None:
+        node: A.FnDef = sym.node
+        self.at(node)
+        self.fn = Fn(scope)
+        params = self.params(node.params)
+        self.emit(f"def {sym.pyname}({', '.join(p for p, _ in params)}):")
+        self.lvl += 1
+        self.emit("global B_, D_\n" + TICK + "\nD_ += 1\nif D_ > MAXD_: DEPTH_()")
+        self.bind_params(params)
+        self.fn_body(node.body)
+        self.lvl -= 1
+
+    def params(self, pats) -> list:
+        out = []
+        for p in pats:
+            if isinstance(p, A.PBind) and not self.is_path_pattern(p):
+                py = self.fresh("v_")
+                self.fn.vars[-1][p.name] = py
+                out.append((py, None))
+            else:
+                out.append((self.fresh("p_"), p))
+        return out
+
+    def bind_params(self, params) -> None:
+        for py, pat in params:
+            if pat is not None:
+                self.let_pattern(pat, py)
+
+    def fn_body(self, body: A.Block) -> None:
+        val = self.block(body, want=True)
+        self.emit(f"D_ -= 1\nreturn {val}")
+
+    def const_def(self, sym: Sym) -> None:
+        node: A.ConstDef = sym.node
+        self.at(node)
+        self.fn = Fn(sym.extra)
+        cache = self.fresh("kc_")
+        self.emit(f"{cache} = NOVAL_")
+        self.emit(f"def {sym.pyname}():")
+        self.lvl += 1
+        self.emit(f"global {cache}")
+        self.emit(f"if {cache} is NOVAL_:")
+        self.lvl += 1
+        self.emit(f"{cache} = CONSTING_()")
+        val = self.expr(node.value)
+        self.emit(f"{cache} = {val}")
+        self.lvl -= 1
+        self.emit(f"elif {cache} is CONSTING_():\n    CYCLE_()")
+        self.emit(f"return {cache}")
+        self.lvl -= 1
+
+    def body_fn(self, name: str, stmts) -> None:
+        self.fn = Fn(self.items.root, depth=False)
+        self.place = (self.path, self.first)
+        self.emit(f"def {name}():")
+        self.lvl += 1
+        self.emit("global B_, D_")
+        tail = stmts[-1] if stmts and isinstance(stmts[-1], A.ExprStmt) else None
+        body = A.Block(1, 1, tuple(stmts[:-1]) if tail else tuple(stmts), tail.expr if tail else None)
+        val = self.block(body, want=True)
+        self.emit(f"return {val}")
+        self.lvl -= 1
+
+    # ------------------------------------------------------------ variables
+    def bind(self, name: str) -> str:
+        py = self.fresh("v_")
+        self.fn.vars[-1][name] = py
+        return py
+
+    def lookup_var(self, name: str):
+        """The Python name of local ``name`` (capturing through closures), or None."""
+        chain = []
+        fn = self.fn
+        while fn is not None:
+            for scope in reversed(fn.vars):
+                if name in scope:
+                    py = scope[name]
+                    for c in chain:
+                        c.captures[py] = True
+                    return py
+            if not fn.is_closure:
+                return None
+            chain.append(fn)
+            fn = fn.outer
+        return None
+
+    def resolve(self, path, node) -> Sym:
+        return self.items.resolve(self.fn.scope, tuple(path), node)
+
+    # ------------------------------------------------------------ blocks and statements
+    def block(self, b: A.Block, want: bool = True) -> str:
+        """Emit a block's statements; return its value expression."""
+        if b.label is not None:
+            return self.labelled_block(b, want)
+        fn = self.fn
+        item_nodes = [s for s in b.stmts if isinstance(s, (A.FnDef, A.ConstDef, A.StructDef,
+                                                            A.EnumDef, A.ImplDef, A.ModDef, A.UseDef))]
+        saved_scope = fn.scope
+        if item_nodes:
+            inner = Scope(fn.scope, is_module=False)
+            self.items.collect(item_nodes, inner)
+            for e in self.items.errors:
+                raise CompileError(e.message, e.line + self.first - 1, e.col, self.path)
+            fn.scope = inner
+        fn.vars.append({})
+        try:
+            for s in b.stmts:
+                self.stmt(s)
+            if b.tail is None:
+                return "UNIT_"
+            self.at(b.tail)
+            return self.expr(b.tail) if want else (self.effect(b.tail) or "UNIT_")
+        finally:
+            fn.vars.pop()
+            fn.scope = saved_scope
+
+    def stmt(self, s) -> None:
+        if isinstance(s, A.Let):
+            self.at(s)
+            val = self.expr(s.value)
+            pat = s.pattern
+            if isinstance(pat, A.PBind) and not self.is_path_pattern(pat):
+                py = self.bind(pat.name)
+                self.emit(f"{py} = {val}")
+            elif isinstance(pat, A.PWild):
+                if not _simple(val):
+                    self.emit(val)
+            else:
+                t = self.fresh()
+                self.emit(f"{t} = {val}")
+                self.let_pattern(pat, t)
+        elif isinstance(s, A.ExprStmt):
+            self.at(s)
+            self.effect(s.expr)
+        elif isinstance(s, (A.FnDef, A.ConstDef, A.StructDef, A.EnumDef, A.ImplDef, A.ModDef,
+                            A.UseDef)):
+            pass  # hoisted by :meth:`block`
+        else:
+            raise self.error("unexpected statement", s)
+
+    def effect(self, e) -> None:
+        """Emit ``e`` for its side effects only."""
+        if isinstance(e, (A.If, A.Match, A.Loop, A.While, A.For, A.Block)):
+            self.expr(e, want=False)
+            return None
+        val = self.expr(e)
+        if not _simple(val):
+            self.emit(val)
+        return None
+
+    def let_pattern(self, pat, subject: str) -> None:
+        cond = self.pattern(pat, subject)
+        if cond != "True":
+            self.emit(f"if not ({cond}): PATFAIL_({subject})")
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e, want: bool = True) -> str:
+        """Emit the statements ``e`` needs and return a Python expression for its value."""
+        method = getattr(self, "x_" + type(e).__name__)
+        return method(e, want) if type(e).__name__ in _WANTS else method(e)
+
+    def exprs(self, nodes) -> list[str]:
+        """Compile sub-expressions preserving left-to-right order when some emit statements."""
+        parts = []
+        for n in nodes:
+            mark = self.capture()
+            val = self.expr(n)
+            parts.append((self.take(mark), val))
+        if all(not got for got, _ in parts[1:]):
+            if parts:
+                self.splice(parts[0][0])
+            return [v for _, v in parts]
+        last = max(i for i, (got, _) in enumerate(parts) if got)
+        out = []
+        for i, (got, val) in enumerate(parts):
+            self.splice(got)
+            if i < last and not _const(val):
+                t = self.fresh()
+                self.emit(f"{t} = {val}")
+                val = t
+            out.append(val)
+        return out
+
+    # literals --------------------------------------------------------------
+    def x_Lit(self, e: A.Lit) -> str:
+        k, v = e.kind, e.value
+        if k == "int" or k == "byte":
+            if not I64_MIN <= v <= I64_MAX:
+                raise self.error("integer literal out of range", e)
+            return f"({v})" if v < 0 else str(v)
+        if k == "float":
+            if math.isfinite(v):
+                return f"({v!r})" if v < 0 or v != v else repr(v)
+            return self.const(v)
+        if k == "bool":
+            return "True" if v else "False"
+        if k == "str":
+            return f"RS_({self.const(v)})"
+        if k == "char":
+            return self.const(("char", v))
+        if k == "bytes":
+            return f"BY_({self.const(v)})"
+        raise self.error(f"unknown literal {k}", e)
+
+    def x_Template(self, e: A.Template) -> str:
+        vals = self.exprs([p for p in e.parts if not isinstance(p, str)])
+        it = iter(vals)
+        args = [self.const(p) if isinstance(p, str) else f"DISP_({next(it)})" for p in e.parts]
+        return f"CAT_({', '.join(args)})"
+
+    # names -----------------------------------------------------------------
+    def x_Path(self, e: A.Path) -> str:
+        if len(e.segments) == 1:
+            py = self.lookup_var(e.segments[0])
+            if py is not None:
+                return py
+        sym = self.resolve(e.segments, e)
+        return self.sym_value(sym, e)
+
+    def sym_value(self, sym: Sym, e) -> str:
+        k = sym.kind
+        if k == "fn":
+            return f"FN_({self.const(('fname', sym.node.name))}, {sym.pyname})"
+        if k == "const":
+            return f"{sym.pyname}()"
+        if k == "struct":
+            if sym.node.kind == "unit":
+                return f"NEWU_({sym.pyname})"
+            return sym.pyname
+        if k == "enum":
+            return sym.pyname
+        if k == "variant":
+            return f"VUNIT_({sym.pyname})" if sym.extra[1] == "unit" else f"VCTOR_({sym.pyname})"
+        if k == "native":
+            return self.native(sym.pyname, e, value=True)
+        raise self.error(f"`{sym.pyname}` is not a value", e)
+
+    def native(self, path: str, e, value: bool = False) -> str:
+        segs = tuple(path.split("::"))
+        for n in range(len(segs) - 1, 0, -1):
+            mod = self.host_modules.get(segs[:n])
+            if mod is not None and n == len(segs) - 1:
+                py = self.fresh("H_")
+                self.hosts[py] = (mod, segs[-1])
+                return py
+        py = self.fresh("N_")
+        self.natives[py] = (path, e.line + self.first - 1, value)
+        return py
+
+    # operators -------------------------------------------------------------
+    def x_Unary(self, e: A.Unary) -> str:
+        v = self.expr(e.operand)
+        return f"NEG_({v})" if e.op == "-" else f"NOT_({v})"
+
+    def x_Binary(self, e: A.Binary) -> str:
+        op = e.op
+        if op in ("&&", "||"):
+            return self.cond(e)
+        a, b = self.exprs([e.left, e.right])
+        if op in COMPARE:
+            a, b, pre = self.simple2(a, b)
+            return f"({pre}({a} {op} {b}) if {self.int_test(a, b)} else {COMPARE[op]}({a}, {b}))"
+        if op in ("+", "-", "*"):
+            a, b, pre = self.simple2(a, b)
+            r = self.fresh("r_")
+            return (f"({pre}({r} if {I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX} else OVF_())"
+                    f" if {self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
+        return f"{ARITH[op]}({a}, {b})"
+
+    def simple2(self, a: str, b: str):
+        """Make both operands safe to evaluate twice (walrus temps)."""
+        pre = ""
+        if not _simple(a):
+            t = self.fresh()
+            pre += f"({t} := {a}) is None or "
+            a = t
+        if not _simple(b):
+            t = self.fresh()
+            pre += f"({t} := {b}) is None or "
+            b = t
+        return a, b, pre
+
+    @staticmethod
+    def int_test(a: str, b: str) -> str:
+        if _int_lit(a) and _int_lit(b):
+            return "True"
+        if _int_lit(a):
+            return f"type({b}) is int"
+        if _int_lit(b):
+            return f"type({a}) is int"
+        return f"type({a}) is type({b}) is int"
+
+    def cond(self, e) -> str:
+        """A Python expression that is True/False, raising when ``e`` is not a bool."""
+        if isinstance(e, A.Binary) and e.op in ("&&", "||"):
+            left = self.cond(e.left)
+            mark = self.capture()
+            right = self.cond(e.right)
+            got = self.take(mark)
+            if not got:
+                return f"({left} {'and' if e.op == '&&' else 'or'} {right})"
+            t = self.fresh()
+            self.emit(f"{t} = {left}")
+            self.emit(f"if {'' if e.op == '&&' else 'not '}{t}:")
+            self.lvl += 1
+            self.splice([("    " + c, p) for c, p in got])
+            self.emit(f"{t} = {right}")
+            self.lvl -= 1
+            return t
+        if isinstance(e, A.Unary) and e.op == "!":
+            inner = self.expr(e.operand)
+            t = self.fresh()
+            return f"(not ({t} := {inner}) if type({t}) is bool else NOT_({t}))"
+        if isinstance(e, A.Binary) and e.op in COMPARE:
+            return self.expr(e)
+        if isinstance(e, A.Lit) and e.kind == "bool":
+            return "True" if e.value else "False"
+        if isinstance(e, A.Is):
+            return self.expr(e)
+        v = self.expr(e)
+        t = self.fresh()
+        return f"(({t} := {v}) is True or ({t} is not False and NB_({t})))"
+
+    def x_Assign(self, e: A.Assign) -> str:
+        self.at(e)
+        t = e.target
+        if isinstance(t, A.Path):
+            if len(t.segments) != 1 or self.lookup_var(t.segments[0]) is None:
+                raise self.error(f"cannot assign to `{'::'.join(t.segments)}`", e)
+            py = self.lookup_var(t.segments[0])
+            val = self.expr(e.value)
+            if e.op != "=":
+                val = self.binop(e.op[:-1], py, val, e)
+            self.emit(f"{py} = {val}")
+            return "UNIT_"
+        if isinstance(t, A.Field):
+            obj, val = self.exprs([t.obj, e.value])
+            key = repr(t.name)
+            get, put = f"FGET_({{o}}, {key})", f"FSET_({{o}}, {key}, {{v}})"
+        elif isinstance(t, A.TupleIndex):
+            obj, val = self.exprs([t.obj, e.value])
+            get, put = f"TGET_({{o}}, {t.index})", f"TSET_({{o}}, {t.index}, {{v}})"
+        else:
+            obj, idx, val = self.exprs([t.obj, t.index, e.value])
+            if e.op != "=" and not _simple(idx):
+                ti = self.fresh()
+                self.emit(f"{ti} = {idx}")
+                idx = ti
+            get, put = f"IGET_({{o}}, {idx})", f"ISET_({{o}}, {idx}, {{v}})"
+        if e.op != "=":
+            if not _simple(obj):
+                to = self.fresh()
+                self.emit(f"{to} = {obj}")
+                obj = to
+            if not _simple(val):
+                tv = self.fresh()
+                self.emit(f"{tv} = {val}")
+                val = tv
+            val = self.binop(e.op[:-1], get.format(o=obj), val, e)
+        self.emit(put.format(o=obj, v=val))
+        return "UNIT_"
+
+    def binop(self, op: str, a: str, b: str, e) -> str:
+        if op in ("+", "-", "*") and _simple(a) and _simple(b):
+            r = self.fresh("r_")
+            return (f"(({r} if {I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX} else OVF_())"
+                    f" if {self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
+        return f"{ARITH[op]}({a}, {b})"
+
+    def x_Is(self, e: A.Is) -> str:
+        v = self.expr(e.expr)
+        typ = self.type_ref(e.type, e)
+        return f"{'not ' if e.negated else ''}IS_({v}, {typ})"
+
+    def type_ref(self, path, e) -> str:
+        if len(path) == 1 and path[0] in TYPE_NAMES and self.items.lookup_first(
+                self.fn.scope, path[0], e) is None:
+            return f"TYPE_({self.const(('type', path[0]))})"
+        sym = self.resolve(path, e)
+        if sym.kind in ("struct", "enum"):
+            return sym.pyname
+        if sym.kind == "variant":
+            return sym.pyname
+        if sym.kind == "native":
+            return f"TYPE_({self.const(('type', sym.pyname))})"
+        raise self.error(f"`{'::'.join(path)}` is not a type", e)
+
+    def x_As(self, e: A.As) -> str:
+        v = self.expr(e.expr)
+        return f"AS_({v}, {self.const(('type', '::'.join(e.type)))})"
+
+    def x_Range(self, e: A.Range) -> str:
+        parts = [p for p in (e.start, e.end) if p is not None]
+        vals = iter(self.exprs(parts))
+        start = next(vals) if e.start is not None else "None"
+        end = next(vals) if e.end is not None else "None"
+        return f"RANGE_({start}, {end}, {e.inclusive})"
+
+    def x_TupleLit(self, e: A.TupleLit) -> str:
+        if not e.items:
+            return "UNIT_"
+        return f"TUP_([{', '.join(self.exprs(e.items))}])"
+
+    def x_VecLit(self, e: A.VecLit) -> str:
+        return f"VEC_([{', '.join(self.exprs(e.items))}])"
+
+    def x_ObjectLit(self, e: A.ObjectLit) -> str:
+        vals = self.exprs([v for _, v in e.entries])
+        pairs = ", ".join(f"{k!r}: {v}" for (k, _), v in zip(e.entries, vals))
+        keys = [k for k, _ in e.entries]
+        if len(set(keys)) != len(keys):
+            raise self.error("duplicate key in object literal", e)
+        if e.path is None:
+            return f"OBJ_({{{pairs}}})"
+        sym = self.resolve(e.path, e)
+        if sym.kind == "struct" and sym.node.kind == "named":
+            fields = sym.node.fields
+            ctor = f"NEWN_({sym.pyname}, {{{pairs}}})"
+        elif sym.kind == "variant" and sym.extra[1] == "named":
+            fields = sym.extra[2]
+            ctor = f"NEWVN_({sym.pyname}, {{{pairs}}})"
+        else:
+            raise self.error(f"`{'::'.join(e.path)}` is not a struct with named fields", e)
+        missing = [f for f in fields if f not in keys]
+        extra = [k for k in keys if k not in fields]
+        if missing:
+            raise self.error(f"missing field `{missing[0]}` in `{'::'.join(e.path)}`", e)
+        if extra:
+            raise self.error(f"`{'::'.join(e.path)}` has no field `{extra[0]}`", e)
+        return ctor
+
+    # access ----------------------------------------------------------------
+    def x_Field(self, e: A.Field) -> str:
+        return f"FGET_({self.expr(e.obj)}, {e.name!r})"
+
+    def x_TupleIndex(self, e: A.TupleIndex) -> str:
+        return f"TGET_({self.expr(e.obj)}, {e.index})"
+
+    def x_Index(self, e: A.Index) -> str:
+        obj, idx = self.exprs([e.obj, e.index])
+        return f"IGET_({obj}, {idx})"
+
+    def x_Try(self, e: A.Try) -> str:
+        self.at(e)
+        v = self.expr(e.expr)
+        t = self.fresh()
+        self.emit(f"{t} = {v}\nif TRYSTOP_({t}):")
+        self.lvl += 1
+        self.emit(f"{'D_ -= 1; ' if self.fn.depth else ''}return TRYOUT_({t})")
+        self.lvl -= 1
+        return f"TRYVAL_({t})"
+
+    # calls -----------------------------------------------------------------
+    def x_Call(self, e: A.Call) -> str:
+        f = e.func
+        if isinstance(f, A.Path) and not (len(f.segments) == 1 and self.lookup_var(f.segments[0])):
+            sym = self.resolve(f.segments, f)
+            args = self.exprs(e.args)
+            self.at(e)
+            joined = ", ".join(args)
+            n = len(args)
+            if sym.kind == "fn":
+                want = len(sym.node.params)
+                if n != want:
+                    raise self.error(f"`{sym.node.name}` takes {want} argument"
+                                     f"{'s' if want != 1 else ''}, {n} given", e)
+                return f"{sym.pyname}({joined})"
+            if sym.kind == "struct" and sym.node.kind == "tuple":
+                if n != len(sym.node.fields):
+                    raise self.error(f"`{sym.node.name}` takes {len(sym.node.fields)} fields, {n} given", e)
+                return f"NEWT_({sym.pyname}, [{joined}])"
+            if sym.kind == "variant" and sym.extra[1] == "tuple":
+                if n != len(sym.extra[2]):
+                    raise self.error(f"`{sym.extra[0]}` takes {len(sym.extra[2])} fields, {n} given", e)
+                return f"NEWVT_({sym.pyname}, [{joined}])"
+            if sym.kind == "native":
+                return f"{self.native(sym.pyname, f)}({joined})"
+            callee = self.sym_value(sym, f)
+            return f"CALL_({callee}, ({joined}{',' if n == 1 else ''}))"
+        vals = self.exprs([f, *e.args])
+        self.at(e)
+        rest = vals[1:]
+        return f"CALL_({vals[0]}, ({', '.join(rest)}{',' if len(rest) == 1 else ''}))"
+
+    def x_MethodCall(self, e: A.MethodCall) -> str:
+        vals = self.exprs([e.receiver, *e.args])
+        self.at(e)
+        args = vals[1:]
+        tup = f"({', '.join(args)}{',' if len(args) == 1 else ''})"
+        if e.generics:
+            g = self.const(("generics", tuple("::".join(x) for x in e.generics)))
+            return f"CMG_({vals[0]}, {e.name!r}, {tup}, {g})"
+        return f"CM_({vals[0]}, {e.name!r}, {tup})"
+
+    # control flow ------------------------------------------------------------
+    def x_Block(self, e: A.Block, want: bool = True) -> str:
+        return self.block(e, want)
+
+    def x_If(self, e: A.If, want: bool = True) -> str:
+        self.at(e)
+        result = self.fresh() if want else None
+        self._if(e, result)
+        return result or "UNIT_"
+
+    def _if(self, e: A.If, result) -> None:
+        if isinstance(e.cond, A.LetCond):
+            self.fn.vars.append({})
+            subj = self.fresh()
+            self.emit(f"{subj} = {self.expr(e.cond.value)}")
+            c = self.pattern(e.cond.pattern, subj)
+        else:
+            self.fn.vars.append({})
+            c = self.cond(e.cond)
+        self.emit(f"if {c}:")
+        self.lvl += 1
+        self.branch(e.then, result)
+        self.fn.vars.pop()
+        self.lvl -= 1
+        if e.else_ is None:
+            if result:
+                self.emit(f"else:\n    {result} = UNIT_")
+            return
+        self.emit("else:")
+        self.lvl += 1
+        if isinstance(e.else_, A.If):
+            self.at(e.else_)
+            self._if(e.else_, result)
+        else:
+            self.branch(e.else_, result)
+        self.lvl -= 1
+
+    def branch(self, body, result) -> None:
+        mark = self.capture()
+        if isinstance(body, A.Block):
+            v = self.block(body, want=result is not None)
+        else:
+            v = self.expr(body, want=result is not None) if isinstance(body, tuple(_WANT_TYPES)) \
+                else self.expr(body)
+        if result:
+            self.emit(f"{result} = {v}")
+        elif not _simple(v):
+            self.emit(v)
+        if len(self.lines) == mark:
+            self.emit("pass")
+
+    def x_Match(self, e: A.Match, want: bool = True) -> str:
+        self.at(e)
+        subj = self.fresh()
+        self.emit(f"{subj} = {self.expr(e.expr)}")
+        result = self.fresh() if want else None
+        depth = 0
+        first = True
+        for arm in e.arms:
+            self.at(arm)
+            self.fn.vars.append({})
+            mark = self.capture()
+            c = self.pattern(arm.pattern, subj)
+            if arm.guard is not None:
+                c = f"({c}) and {self.cond(arm.guard)}"
+            pre = self.take(mark)
+            if pre and not first:
+                self.emit("else:")
+                self.lvl += 1
+                depth += 1
+                first = True
+            self.splice(pre)
+            self.emit(f"{'if' if first else 'elif'} {c}:")
+            first = False
+            self.lvl += 1
+            self.branch(arm.body, result)
+            self.lvl -= 1
+            self.fn.vars.pop()
+        if result:
+            if first:
+                self.emit(f"{result} = UNIT_")
+            else:
+                self.emit(f"else:\n    {result} = UNIT_")
+        self.lvl -= depth
+        return result or "UNIT_"
+
+    def new_loop(self, label, want: bool, is_block: bool = False) -> Loop:
+        self.loop_ids += 1
+        lp = Loop(label, self.fresh() if want else None, self.loop_ids, is_block)
+        if lp.result:
+            self.emit(f"{lp.result} = UNIT_")
+        self.fn.loops.append(lp)
+        return lp
+
+    def loop_frame(self, lp: Loop, body_lines: tuple, header: str) -> None:
+        """Emit ``header`` + tick + body, wrapped for far breaks/continues when needed."""
+        base = self.lvl
+        if lp.far_break:
+            self.emit("try:")
+            self.lvl += 1
+        self.emit(header)
+        self.lvl += 1
+        self.emit(TICK)
+        body_lines, lvl0 = body_lines
+        if lp.far_continue:
+            self.emit("try:")
+            self.splice_at(body_lines, self.lvl + 1, lvl0)
+            self.emit(f"except CONT_ as {self.fresh('x_')}:")
+            self.lvl += 1
+            x = f"x_{self.counter}"
+            self.emit(f"if JUMPID_({x}) != {lp.ident}: raise")
+            self.lvl -= 1
+        else:
+            self.splice_at(body_lines, self.lvl, lvl0)
+        self.lvl = base
+        if lp.far_break:
+            x = self.fresh("x_")
+            self.emit(f"except BRK_ as {x}:")
+            self.emit(f"    if JUMPID_({x}) != {lp.ident}: raise")
+            if lp.result:
+                self.emit(f"    {lp.result} = JUMPVAL_({x})")
+
+    def splice_at(self, got, lvl, lvl0) -> None:
+        """Re-indent captured lines (captured at level ``lvl0``) to level ``lvl``."""
+        pad = "    " * (lvl - lvl0) if lvl >= lvl0 else None
+        for code, place in got:
+            self.lines.append(pad + code if pad is not None else code[4 * (lvl0 - lvl):])
+            self.linemap.append(place)
+
+    def loop_body(self, body: A.Block, pre_bind=None) -> list:
+        """Capture the lines of a loop body compiled two levels deeper than now."""
+        lvl0 = self.lvl
+        mark = self.capture()
+        self.fn.vars.append({})
+        if pre_bind:
+            pre_bind()
+        self.block(body, want=False)
+        self.fn.vars.pop()
+        got = self.take(mark)
+        if not got:
+            got = [("    " * lvl0 + "pass", self.place)]
+        return got, lvl0
+
+    def x_Loop(self, e: A.Loop, want: bool = True) -> str:
+        self.at(e)
+        lp = self.new_loop(e.label, want)
+        body = self.loop_body(e.body)
+        self.fn.loops.pop()
+        self.at(e)
+        self.loop_frame(lp, body, "while True:")
+        return lp.result or "UNIT_"
+
+    def x_While(self, e: A.While, want: bool = True) -> str:
+        self.at(e)
+        lp = self.new_loop(e.label, want)
+        cond_lines = []
+
+        def pre():
+            if isinstance(e.cond, A.LetCond):
+                subj = self.fresh()
+                self.emit(f"{subj} = {self.expr(e.cond.value)}")
+                c = self.pattern(e.cond.pattern, subj)
+            else:
+                c = self.cond(e.cond)
+            self.emit(f"if not ({c}): break")
+        body = self.loop_body(e.body, pre)
+        self.fn.loops.pop()
+        self.at(e)
+        self.loop_frame(lp, body, "while True:")
+        return lp.result or "UNIT_"
+
+    def x_For(self, e: A.For, want: bool = True) -> str:
+        self.at(e)
+        it = self.expr(e.iter)
+        lp = self.new_loop(e.label, want)
+        item = self.fresh()
+
+        def bind():
+            pat = e.pattern
+            if isinstance(pat, A.PBind) and not self.is_path_pattern(pat):
+                self.fn.vars[-1][pat.name] = item
+            elif not isinstance(pat, A.PWild):
+                self.let_pattern(pat, item)
+        body = self.loop_body(e.body, bind)
+        self.fn.loops.pop()
+        self.at(e)
+        self.loop_frame(lp, body, f"for {item} in ITER_({it}):")
+        return lp.result or "UNIT_"
+
+    def labelled_block(self, b: A.Block, want: bool) -> str:
+        lp = self.new_loop(b.label, want, is_block=True)
+        lp.far_break = True
+        inner = A.Block(b.line, b.col, b.stmts, b.tail, None)
+        self.emit("try:")
+        self.lvl += 1
+        v = self.block(inner, want)
+        if lp.result:
+            self.emit(f"{lp.result} = {v}")
+        else:
+            self.emit("pass")
+        self.lvl -= 1
+        self.fn.loops.pop()
+        x = self.fresh("x_")
+        self.emit(f"except BRK_ as {x}:")
+        self.emit(f"    if JUMPID_({x}) != {lp.ident}: raise")
+        if lp.result:
+            self.emit(f"    {lp.result} = JUMPVAL_({x})")
+        return lp.result or "UNIT_"
+
+    def find_loop(self, label, e, is_continue: bool):
+        loops = self.fn.loops
+        if not loops:
+            raise self.error(f"`{'continue' if is_continue else 'break'}` outside of a loop", e)
+        innermost = next((lp for lp in reversed(loops) if not lp.is_block), None)
+        if label is None:
+            if innermost is None:
+                raise self.error("`break` outside of a loop", e)
+            return innermost, True
+        for lp in reversed(loops):
+            if lp.label == label:
+                if is_continue and lp.is_block:
+                    raise self.error(f"cannot continue labelled block '{label}", e)
+                direct = lp is innermost and not any(x.is_block for x in loops[loops.index(lp) + 1:])
+                return lp, direct
+        raise self.error(f"no loop labelled '{label}", e)
+
+    def x_Break(self, e: A.Break) -> str:
+        self.at(e)
+        lp, direct = self.find_loop(e.label, e, False)
+        val = self.expr(e.value) if e.value is not None else "UNIT_"
+        if direct:
+            if lp.result:
+                self.emit(f"{lp.result} = {val}")
+            elif not _simple(val):
+                self.emit(val)
+            self.emit("break")
+        else:
+            lp.far_break = True
+            self.emit(f"raise BRK_({lp.ident}, {val})")
+        return "UNIT_"
+
+    def x_Continue(self, e: A.Continue) -> str:
+        self.at(e)
+        lp, direct = self.find_loop(e.label, e, True)
+        if direct:
+            self.emit("continue")
+        else:
+            lp.far_continue = True
+            self.emit(f"raise CONT_({lp.ident}, UNIT_)")
+        return "UNIT_"
+
+    def x_Return(self, e: A.Return) -> str:
+        self.at(e)
+        val = self.expr(e.value) if e.value is not None else "UNIT_"
+        if self.fn.depth:
+            self.emit("D_ -= 1")
+        self.emit(f"return {val}")
+        return "UNIT_"
+
+    # closures ----------------------------------------------------------------
+    def x_Closure(self, e: A.Closure) -> str:
+        self.at(e)
+        outer = self.fn
+        name = self.fresh("c_")
+        self.fn = Fn(outer.scope, outer=outer, is_closure=True)
+        mark = self.capture()
+        self.lvl += 1
+        params = self.params(e.params)
+        self.emit("global B_, D_\n" + TICK + "\nD_ += 1\nif D_ > MAXD_: DEPTH_()")
+        self.bind_params(params)
+        body = e.body if isinstance(e.body, A.Block) else A.Block(e.line, e.col, (), e.body)
+        val = self.block(body, want=True)
+        self.emit(f"D_ -= 1\nreturn {val}")
+        self.lvl -= 1
+        got = self.take(mark)
+        caps = list(self.fn.captures)
+        self.fn = outer
+        plist = [p for p, _ in params]
+        if caps:
+            plist.append("*")
+            plist.extend(f"{c}={c}" for c in caps)
+        self.at(e)
+        self.emit(f"def {name}({', '.join(plist)}):")
+        self.splice(got)
+        return f"FN_({self.const(('fname', 'closure'))}, {name})"
+
+    # macros ------------------------------------------------------------------
+    def x_Macro(self, e: A.Macro) -> str:
+        self.at(e)
+        name = e.name
+        if name in ("println", "print", "eprintln", "eprint", "format", "panic", "todo",
+                    "unimplemented", "unreachable", "dbg"):
+            if name == "dbg":
+                vals = self.exprs(e.args)
+                self.emit(f"PRINT_(FMT_({self.const('{:?}')}, ({vals[0]},), {{}}))" if vals else "PRINT_('')")
+                return vals[0] if vals else "UNIT_"
+            if not e.args:
+                text = {"println": "FMT_('', (), {})", "panic": "FMT_('explicit panic', (), {})",
+                        "todo": "FMT_('not yet implemented', (), {})",
+                        "unimplemented": "FMT_('not implemented', (), {})",
+                        "unreachable": "FMT_('internal error: entered unreachable code', (), {})"}.get(name, "FMT_('', (), {})")
+            else:
+                text = self.format_call(e.args, e)
+            if name in ("println", "eprintln"):
+                self.emit(f"PRINT_({text})")
+                return "UNIT_"
+            if name in ("print", "eprint"):
+                self.emit(f"PRINTN_({text})")
+                return "UNIT_"
+            if name == "format":
+                return f"RS_({text})"
+            self.emit(f"PANIC_({text})")
+            return "UNIT_"
+        if name == "assert":
+            if not e.args:
+                raise self.error("assert! needs a condition", e)
+            c = self.cond(e.args[0])
+            self.emit(f"if not {c}:")
+            self.lvl += 1
+            msg = self.format_call(e.args[1:], e) if len(e.args) > 1 else \
+                repr("assertion failed: " + _source_hint(e.args[0]))
+            self.emit(f"PANIC_({msg})")
+            self.lvl -= 1
+            return "UNIT_"
+        if name in ("assert_eq", "assert_ne"):
+            if len(e.args) < 2:
+                raise self.error(f"{name}! needs two arguments", e)
+            a, b = self.exprs(e.args[:2])
+            msg = self.format_call(e.args[2:], e) if len(e.args) > 2 else "None"
+            self.emit(f"{'ASSERTEQ_' if name == 'assert_eq' else 'ASSERTNE_'}({a}, {b}, {msg})")
+            return "UNIT_"
+        if name == "vec":
+            return self.x_VecLit(A.VecLit(e.line, e.col, e.args))
+        raise self.error(f"unknown macro `{name}!`", e)
+
+    def format_call(self, args, e) -> str:
+        if not args or not isinstance(args[0], A.Lit) or args[0].kind != "str":
+            if len(args) == 1:
+                v = self.expr(args[0])
+                return f"DISP_({v})"
+            raise self.error("format string must be a string literal", e)
+        fmt = args[0].value
+        pos, named_nodes = [], {}
+        for a in args[1:]:
+            if isinstance(a, A.Assign) and a.op == "=" and isinstance(a.target, A.Path) \
+                    and len(a.target.segments) == 1:
+                named_nodes[a.target.segments[0]] = a.value
+            else:
+                pos.append(a)
+        for m in _FMT_NAME.finditer(fmt):
+            n = m.group(1)
+            if n not in named_nodes:
+                named_nodes[n] = A.Path(e.line, e.col, (n,))
+        vals = self.exprs(pos + list(named_nodes.values()))
+        p = vals[:len(pos)]
+        nm = ", ".join(f"{k!r}: {v}" for k, v in zip(named_nodes, vals[len(pos):]))
+        return f"FMT_({self.const(fmt)}, ({', '.join(p)}{',' if len(p) == 1 else ''}), {{{nm}}})"
+
+    # patterns ----------------------------------------------------------------
+    def is_path_pattern(self, p: A.PBind) -> bool:
+        """A single-name pattern that names a unit struct/variant/const, not a binding."""
+        if p.name in ("None",):
+            return self.lookup_var(p.name) is None
+        if not p.name[:1].isupper():
+            return False
+        sym = self.items.lookup_first(self.fn.scope, p.name, p)
+        return sym is not None and sym.kind in ("struct", "variant", "const")
+
+    def pattern(self, p, s: str) -> str:
+        """A Python condition testing subject name ``s`` against ``p``, binding with walrus."""
+        if isinstance(p, A.PWild):
+            return "True"
+        if isinstance(p, A.PBind):
+            if self.is_path_pattern(p):
+                return self.pattern(A.PPath(p.line, p.col, (p.name,)), s)
+            py = self.bind(p.name)
+            return f"(({py} := {s}) is {py})"
+        if isinstance(p, A.PBindAt):
+            inner = self.pattern(p.pattern, s)
+            py = self.bind(p.name)
+            return f"({inner} and (({py} := {s}) is {py}))"
+        if isinstance(p, A.PLit):
+            k, v = p.kind, p.value
+            if k in ("int", "byte"):
+                return f"(type({s}) is int and {s} == {v})"
+            if k == "float":
+                return f"(type({s}) is float and {s} == {v!r})"
+            if k == "bool":
+                return f"({s} is {v})"
+            if k == "str":
+                return f"STREQ_({s}, {self.const(v)})"
+            if k == "char":
+                return f"EQ_({s}, {self.const(('char', v))})"
+            return f"EQ_({s}, BY_({self.const(v)}))"
+        if isinstance(p, A.PSeq):
+            t = self.fresh()
+            nb, na = len(p.before), len(p.after)
+            parts = [f"({t} := SEQP_({s}, {p.kind!r}, {nb + na}, {p.rest})) is not None"]
+            for i, sub in enumerate(p.before):
+                parts.append(self.sub_pattern(sub, f"{t}[{i}]"))
+            for i, sub in enumerate(p.after):
+                parts.append(self.sub_pattern(sub, f"{t}[{i - na}]"))
+            return "(" + " and ".join(x for x in parts if x != "True") + ")"
+        if isinstance(p, A.PObject):
+            t = self.fresh()
+            keys = tuple(k for k, _ in p.fields)
+            if p.path is None:
+                head = f"({t} := OBJP_({s}, {keys!r}, {p.rest})) is not None"
+            else:
+                sym = self.pattern_type(p.path, p)
+                if sym.kind == "native":
+                    head = f"({t} := NATP_({s}, {self.const(('type', sym.pyname))}, {keys!r})) is not None"
+                else:
+                    fields = sym.node.fields if sym.kind == "struct" else sym.extra[2]
+                    for k in keys:
+                        if k not in fields:
+                            raise self.error(f"`{'::'.join(p.path)}` has no field `{k}`", p)
+                    if not p.rest and set(keys) != set(fields) and fields:
+                        raise self.error(f"pattern does not mention all fields of `{'::'.join(p.path)}`"
+                                         f" (add `..`)", p)
+                    head = f"({t} := FIELDSP_({s}, {sym.pyname})) is not None"
+            parts = [head] + [self.sub_pattern(sub, f"{t}[{k!r}]") for k, sub in p.fields]
+            return "(" + " and ".join(x for x in parts if x != "True") + ")"
+        if isinstance(p, A.PTupleStruct):
+            t = self.fresh()
+            path = p.path
+            seq = p.items
+            n = len(seq.before) + len(seq.after)
+            if path in (("Some",), ("Ok",), ("Err",)) and self.items.lookup_first(
+                    self.fn.scope, path[0], p) is None:
+                head = f"({t} := WRAPP_({s}, {path[0]!r})) is not None"
+                declared = 1
+            else:
+                sym = self.pattern_type(path, p)
+                if sym.kind == "native":
+                    head = f"({t} := NATTP_({s}, {self.const(('type', sym.pyname))})) is not None"
+                    declared = None
+                else:
+                    declared = len(sym.node.fields if sym.kind == "struct" else sym.extra[2])
+                    head = f"({t} := FIELDSP_({s}, {sym.pyname})) is not None"
+            if declared is not None and (n > declared or (n != declared and not seq.rest)):
+                raise self.error(f"`{'::'.join(path)}` has {declared} fields, pattern has {n}", p)
+            parts = [head]
+            if declared is None:
+                parts.append(f"len({t}) {'>=' if seq.rest else '=='} {n}")
+            for i, sub in enumerate(seq.before):
+                parts.append(self.sub_pattern(sub, f"{t}[{i}]"))
+            for i, sub in enumerate(seq.after):
+                parts.append(self.sub_pattern(sub, f"{t}[{i - len(seq.after)}]"))
+            return "(" + " and ".join(x for x in parts if x != "True") + ")"
+        if isinstance(p, A.PPath):
+            if p.path == ("None",) and self.items.lookup_first(self.fn.scope, "None", p) is None:
+                return f"({s} is NONE_)"
+            sym = self.pattern_type(p.path, p)
+            if sym.kind == "const":
+                return f"EQ_({s}, {sym.pyname}())"
+            if sym.kind == "native":
+                return f"(NATTP_({s}, {self.const(('type', sym.pyname))}) is not None)"
+            return f"(FIELDSP_({s}, {sym.pyname}) is not None)"
+        raise self.error("unsupported pattern", p)
+
+    def sub_pattern(self, p, subject: str) -> str:
+        if isinstance(p, A.PWild):
+            return "True"
+        if isinstance(p, A.PBind) and not self.is_path_pattern(p):
+            py = self.bind(p.name)
+            return f"(({py} := {subject}) is {py})"
+        t = self.fresh()
+        return f"(({t} := {subject}) is {t} and {self.pattern(p, t)})"
+
+    def pattern_type(self, path, p) -> Sym:
+        sym = self.resolve(path, p)
+        if sym.kind in ("struct", "variant", "native", "const"):
+            return sym
+        raise self.error(f"`{'::'.join(path)}` cannot be used in a pattern", p)
+
+
+_WANTS = {"Block", "If", "Match", "Loop", "While", "For"}
+_WANT_TYPES = (A.Block, A.If, A.Match, A.Loop, A.While, A.For)
+
+
+class CompileErrors(Exception):
+    """Several compile errors (raised by :func:`generate`)."""
+
+    def __init__(self, errors):
+        super().__init__(errors[0].message)
+        self.errors = errors
+
+
+def _simple(code: str) -> bool:
+    return bool(_IDENT.match(code)) or _const(code)
+
+
+def _const(code: str) -> bool:
+    return code in ("True", "False", "UNIT_", "None") or _int_lit(code) or bool(
+        re.fullmatch(r"\(?-?[0-9.e+]+\)?|K_\d+", code))
+
+
+def _int_lit(code: str) -> bool:
+    return bool(re.fullmatch(r"\(-?\d+\)|\d+", code))
+
+
+def _source_hint(e) -> str:
+    return type(e).__name__.lower()

@@ -1,0 +1,655 @@
+"""``RuneUnit``: compile Rune chunks once, then call functions, run tests and evaluate.
+
+The same interface as the Lua runtime's ``LuaUnit``. Generated code runs with empty
+``__builtins__`` and only the names of :func:`glue.runtime_names`; every runtime error, panic
+and limit is mapped to the note line of the generated line that raised it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from typing import Callable, Mapping, Sequence
+
+from ..errors import (CapabilityError, Diagnostic, KilnError, LimitExceeded,
+                      PluginRuntimeError, RuneCompileError)
+from ..limits import Limits
+from ..model import CodeChunk
+from . import codegen, parser
+from . import fmt, methods, ops, values
+
+__all__ = ["RuneUnit", "compile_chunks"]
+
+_UNIT_IDS = iter(range(1, 1 << 62))
+
+
+def compile_chunks(chunks: Sequence[CodeChunk], host_modules=()) -> codegen.Program:
+    """Parse and generate ``chunks``; raises RuneCompileError listing every error."""
+    files, diags = [], []
+    for ch in chunks:
+        tree, errors = parser.parse(ch.source)
+        for e in errors:
+            diags.append(Diagnostic(ch.path, e.line + ch.first_line - 1, e.message, e.col))
+        if tree is not None:
+            files.append((tree, ch.path, ch.first_line))
+    if not diags:
+        try:
+            return codegen.generate(files, host_modules)
+        except codegen.CompileErrors as many:
+            for e in many.errors:
+                diags.append(Diagnostic(e.path or (chunks[0].path if chunks else ""), e.line,
+                                        e.message, e.col))
+    first = diags[0]
+    raise RuneCompileError(first.message, diagnostics=tuple(diags), path=first.path,
+                           line=first.line, col=first.col)
+
+
+class RuneUnit:
+    """A compiled set of Rune chunks with its host bindings and limits."""
+
+    def __init__(self, chunks: Sequence[CodeChunk], host: Mapping[str, Mapping[str, Callable]],
+                 limits: Limits, *, plugin: str, on_log=None, on_hard_timeout=None):
+        self.chunks = list(chunks)
+        self.limits = limits
+        self.plugin = plugin
+        self.on_log = on_log
+        self.on_hard_timeout = on_hard_timeout
+        self.host = {m: dict(fns) for m, fns in (host or {}).items()}
+        self.program = compile_chunks(self.chunks, tuple(self.host))
+        self.filename = f"<rune-unit-{next(_UNIT_IDS)}>"
+        code = compile(self.program.source, self.filename, "exec")
+        self.runtime = Runtime(self.program, self.host, limits, plugin, self._log)
+        self.globals = self.runtime.namespace()
+        exec(code, self.globals)  # defines functions only; nothing runs yet
+
+    # ------------------------------------------------------------ public API
+    def functions(self) -> set[str]:
+        """Names of the public top-level functions."""
+        return set(self.program.pub_fns)
+
+    def call(self, name: str, args: dict):
+        """Call public fn ``name`` with ``args`` (a dict: by parameter order) -> plain value."""
+        entry = self.program.pub_fns.get(name)
+        if entry is None:
+            raise PluginRuntimeError(f"no public function `{name}`", path=self._path())
+        pyname, nparams = entry
+        if nparams > 1:
+            raise PluginRuntimeError(f"tool function `{name}` must take one parameter (args)",
+                                     path=self._path())
+        argv = [to_rune(dict(args or {}))] if nparams == 1 else []
+        result = self._run(self.globals[pyname], argv)
+        return self._plain(result)
+
+    def eval(self, chunk: CodeChunk):
+        """Compile ``chunk`` together with this unit's code and run its statements."""
+        unit = RuneUnit(self.chunks + [chunk], self.host, self.limits, plugin=self.plugin,
+                        on_log=self.on_log, on_hard_timeout=self.on_hard_timeout)
+        idx = len(unit.chunks) - 1
+        body = unit.program.chunk_bodies.get(idx)
+        if body is None:
+            return None
+        return unit._plain(unit._run(unit.globals[body], []))
+
+    def test_functions(self, chunk: CodeChunk) -> list[tuple[str, bool, int]]:
+        """``(name, should_panic, line)`` of every ``#[test]`` fn defined in ``chunk``."""
+        unit = self if chunk in self.chunks else self._with(chunk)
+        idx = unit.chunks.index(chunk)
+        return [(n, sp, line) for i, n, _, sp, line in unit.program.tests if i == idx]
+
+    def run_test(self, chunk: CodeChunk) -> list[tuple[str, bool, str]]:
+        """Run a test fence: its statements, then each ``#[test]`` fn; ``(name, ok, message)``."""
+        unit = self if chunk in self.chunks else self._with(chunk)
+        idx = unit.chunks.index(chunk)
+        results = []
+        body = unit.program.chunk_bodies.get(idx)
+        if body is not None:
+            results.append(unit._outcome(chunk.name or "test", unit.globals[body], False))
+        for i, name, pyname, should_panic, line in unit.program.tests:
+            if i == idx:
+                results.append(unit._outcome(name, unit.globals[pyname], should_panic))
+        return results
+
+    def run_tests(self) -> list[tuple[str, bool, str]]:
+        """Run every ``#[test]`` fn of the unit; ``(name, ok, message)`` each."""
+        return [self._outcome(name, self.globals[py], sp)
+                for _, name, py, sp, _ in self.program.tests]
+
+    def run_main(self):
+        """Call ``main`` (pub or not) and return its plain result."""
+        for sym_name, py in self._all_fns().items():
+            if sym_name == "main":
+                return self._plain(self._run(self.globals[py], []))
+        raise PluginRuntimeError("no `main` function", path=self._path())
+
+    # ------------------------------------------------------------ internals
+    def _all_fns(self) -> dict:
+        return {rn: py for py, rn in self.program.fn_names.items()}
+
+    def _with(self, chunk: CodeChunk) -> "RuneUnit":
+        return RuneUnit(self.chunks + [chunk], self.host, self.limits, plugin=self.plugin,
+                        on_log=self.on_log, on_hard_timeout=self.on_hard_timeout)
+
+    def _path(self) -> str:
+        return self.chunks[0].path if self.chunks else ""
+
+    def _log(self, line: str) -> None:
+        if self.on_log is not None:
+            self.on_log(line)
+        else:
+            print(line)
+
+    def _outcome(self, name: str, fn, should_panic: bool) -> tuple[str, bool, str]:
+        try:
+            result = self._run(fn, [])
+        except LimitExceeded:
+            raise
+        except PluginRuntimeError as e:
+            if should_panic:
+                return name, True, ""
+            return name, False, str(e)
+        if should_panic:
+            return name, False, "test did not panic"
+        failed = self.runtime.test_failure(result)
+        if failed:
+            return name, False, failed
+        return name, True, ""
+
+    def _plain(self, value):
+        try:
+            return from_rune(value)
+        except KilnError:
+            raise
+        except Exception as e:  # a value that cannot leave Rune
+            raise PluginRuntimeError(str(e), path=self._path()) from None
+
+    def _run(self, fn, args):
+        """Run ``fn(*args)`` under the limits, mapping errors to note places."""
+        rt = self.runtime
+        rt.start()
+        old_limit = sys.getrecursionlimit()
+        need = self.limits.call_depth * 4 + 500
+        if need > old_limit:
+            sys.setrecursionlimit(need)
+        done = threading.Event()
+        watchdog = None
+        if self.on_hard_timeout is not None:
+            watchdog = threading.Thread(target=self._watch, args=(done,), daemon=True)
+            watchdog.start()
+        try:
+            return fn(*args)
+        except KilnError as e:
+            self._place(e, e.__traceback__)
+            raise
+        except RecursionError as e:
+            raise LimitExceeded("call_depth", self.limits.call_depth, plugin=self.plugin,
+                                **self._where(e.__traceback__)) from None
+        except MemoryError as e:
+            raise LimitExceeded("memory_mb", self.limits.memory_mb, plugin=self.plugin,
+                                **self._where(e.__traceback__)) from None
+        except Exception as e:
+            message = rt.message_of(e)
+            raise PluginRuntimeError(message, **self._where(e.__traceback__)) from None
+        finally:
+            done.set()
+            rt.stop()
+            if need > old_limit:
+                sys.setrecursionlimit(old_limit)
+
+    def _watch(self, done: threading.Event) -> None:
+        if not done.wait(self.limits.timeout_ms / 1000 + 1.0):
+            self.on_hard_timeout()
+
+    def _where(self, tb) -> dict:
+        line = None
+        for frame, lineno in traceback.walk_tb(tb):
+            if frame.f_code.co_filename == self.filename:
+                line = lineno
+        if line is None or line > len(self.program.linemap):
+            return {"path": self._path()}
+        path, note_line = self.program.linemap[line - 1]
+        return {"path": path or self._path(), "line": note_line}
+
+    def _place(self, e: KilnError, tb) -> None:
+        if e.path is None or e.line == 0:
+            where = self._where(tb)
+            if e.path is None:
+                e.path = where.get("path")
+            if not e.line:
+                e.line = where.get("line", 0)
+
+
+
+# ---------------------------------------------------------------- runtime glue
+
+class Jump(Exception):
+    """A labelled ``break``/``continue`` crossing loops (never visible to Rune code)."""
+
+    def __init__(self, ident: int, value):
+        super().__init__(ident)
+        self.ident, self.value = ident, value
+
+
+class Break(Jump):
+    """``break 'label value`` to an outer loop or labelled block."""
+
+
+class Continue(Jump):
+    """``continue 'label`` to an outer loop."""
+
+
+class _Const:
+    """Sentinel markers for lazily evaluated consts."""
+
+    def __repr__(self) -> str:
+        return "<const>"
+
+
+NOVAL, CONSTING = _Const(), _Const()
+SLICE = 10_000  # ticks between wall-clock checks
+
+
+def to_rune(v):
+    """A plain Python value (JSON-like) as a Rune value."""
+    if v is None:
+        return values.UNIT
+    if isinstance(v, bool) or type(v) is int or type(v) is float:
+        return v
+    if isinstance(v, str):
+        return values.RString(v)
+    if isinstance(v, dict):
+        return values.Object((str(k), to_rune(x)) for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return [to_rune(x) for x in v]
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
+    raise PluginRuntimeError(f"cannot pass a {type(v).__name__} to Rune")
+
+
+def from_rune(v, depth: int = 0):
+    """A Rune value as a plain Python value (dict, list, str, int, float, bool, None)."""
+    if depth > 200:
+        raise PluginRuntimeError("value nested too deeply to convert")
+    return ops.to_plain(v) if hasattr(ops, "to_plain") else _plain(v, depth)
+
+
+def _plain(v, depth):
+    t = type(v)
+    if t is bool or t is int or t is float:
+        return v
+    if t is values.RString:
+        return v.s
+    if t is values.Char:
+        return str(v)
+    if t is list or t is values.VecDeque:
+        return [_plain(x, depth + 1) for x in v]
+    if t is values.Tuple:
+        return None if len(v) == 0 else [_plain(x, depth + 1) for x in v]
+    if isinstance(v, dict):
+        return {str(_plain(k, depth + 1)): _plain(x, depth + 1) for k, x in v.items()}
+    if v is values.NONE:
+        return None
+    if t is values.Some or t is values.Ok:
+        return _plain(v.value, depth + 1)
+    if t is values.Err:
+        raise PluginRuntimeError(f"error: {ops.display(v.value)}")
+    if t is values.Struct:
+        return {k: _plain(x, depth + 1) for k, x in _fields_dict(v).items()}
+    if t is values.HashSet:
+        return [_plain(x, depth + 1) for x in v]
+    if t is values.Bytes:
+        return list(bytes(v))
+    return ops.display(v)
+
+
+def _fields_dict(v) -> dict:
+    f = v.fields
+    if isinstance(f, dict):
+        return dict(f)
+    return {str(i): x for i, x in enumerate(f)}
+
+
+class Runtime:
+    """The names generated code may use, bound to one unit's program, host and limits."""
+
+    def __init__(self, program, host, limits: Limits, plugin: str, log):
+        self.program = program
+        self.host = host
+        self.limits = limits
+        self.plugin = plugin
+        self.log = log
+        self.g: dict = {}
+        self.used = 0
+        self.deadline = 0.0
+        self.meter = None
+        self.user_methods: dict = {}
+
+    # ------------------------------------------------------------ limits
+    def start(self) -> None:
+        self.used = 0
+        self.deadline = time.monotonic() + self.limits.timeout_ms / 1000
+        self.g["B_"] = min(SLICE, self.limits.instructions)
+        self.g["D_"] = 0
+        if hasattr(values, "Meter") or True:
+            from .meter import Meter
+            self.meter = Meter(self.limits, self.plugin)
+            self.meter_token = self.meter.activate() if hasattr(self.meter, "activate") else None
+
+    def stop(self) -> None:
+        if self.meter is not None and hasattr(self.meter, "deactivate"):
+            self.meter.deactivate(self.meter_token)
+
+    def refill(self) -> None:
+        granted = min(SLICE, self.limits.instructions)
+        self.used += granted - self.g["B_"]
+        if self.used >= self.limits.instructions:
+            self.g["B_"] = 0
+            raise LimitExceeded("instructions", self.limits.instructions, plugin=self.plugin)
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded("timeout_ms", self.limits.timeout_ms, plugin=self.plugin)
+        self.g["B_"] = min(granted, self.limits.instructions - self.used)
+
+    def depth(self) -> None:
+        raise LimitExceeded("call_depth", self.limits.call_depth, plugin=self.plugin)
+
+    # ------------------------------------------------------------ messages
+    def message_of(self, e: BaseException) -> str:
+        if isinstance(e, (values.RunePanic, values.RuneError)):
+            return str(e)
+        if isinstance(e, TypeError) and "positional argument" in str(e):
+            return "wrong number of arguments in call"
+        if isinstance(e, Jump):
+            return "break or continue outside of its loop"
+        return f"internal error: {type(e).__name__}: {e}"
+
+    def test_failure(self, result) -> str:
+        if result is values.NONE:
+            return "test returned None"
+        if type(result) is values.Err:
+            return f"test returned Err({ops.debug(result.value)})"
+        return ""
+
+    # ------------------------------------------------------------ namespace
+    def namespace(self) -> dict:
+        p = self.program
+        g = self.g
+        g["__builtins__"] = {}
+        g.update(self.base_names())
+        for name, value in p.consts.items():
+            g[name] = self.constant(value)
+        types = {}
+        for py, sym in p.types:
+            node = sym.node
+            if sym.kind == "struct":
+                types[py] = values.StructType(node.name, node.kind, tuple(node.fields))
+            else:
+                types[py] = values.EnumType(node.name, tuple(v[0] for v in node.variants))
+            g[py] = types[py]
+        for py, enum_py, name, kind, fields in p.variants:
+            g[py] = VariantInfo(types[enum_py], name, kind, tuple(fields))
+        for tname, mname, fpy in p.methods:
+            key = types.get(tname, tname)
+            self.user_methods[(id(key) if not isinstance(key, str) else key, mname)] = fpy
+        for py, (path, line, as_value) in p.natives.items():
+            g[py] = self.native(path, line, as_value)
+        for py, (mod, fname) in p.hosts.items():
+            g[py] = self.host_fn(mod, fname)
+        return g
+
+    def constant(self, value):
+        if isinstance(value, tuple):
+            kind, v = value
+            if kind == "char":
+                return values.Char(v)
+            if kind == "fname":
+                return v
+            if kind == "type":
+                return v
+            if kind == "generics":
+                return v
+        return value
+
+    def native(self, path: str, line: int, as_value: bool):
+        consts = getattr(methods, "NATIVE_CONSTANTS", {})
+        table = methods.NATIVE_FUNCTIONS
+        for key in _native_keys(path):
+            if key in consts:
+                return consts[key]
+            if key in table:
+                fn = table[key]
+                return values.Function(key, fn) if as_value else fn
+        err = PluginRuntimeError(f"unknown function or value `{path}`")
+
+        def missing(*args):
+            raise err
+        return missing
+
+    def host_fn(self, mod: str, fname: str):
+        fn = self.host.get(mod, {}).get(fname)
+        qual = f"{mod.replace('.', '::')}::{fname}"
+        if fn is None:
+            def missing(*args):
+                raise PluginRuntimeError(f"unknown host function `{qual}`")
+            return missing
+
+        def call(*args):
+            return to_rune(fn(*[from_rune(a) for a in args]))
+        return call
+
+    def base_names(self) -> dict:
+        rt = self
+        V = values
+
+        def refill():
+            rt.refill()
+
+        def ovf():
+            raise V.RuneError("integer overflow")
+
+        def nb(v):
+            raise V.RuneError(f"expected bool, found {ops.type_name(v) if hasattr(ops, 'type_name') else type(v).__name__}")
+
+        def panic(msg):
+            raise V.RunePanic(msg if isinstance(msg, str) else ops.display(msg))
+
+        def patfail(v):
+            raise V.RuneError(f"pattern did not match value {ops.debug(v)}")
+
+        def cat(*parts):
+            return V.RString("".join(parts))
+
+        def fn_(name, f):
+            return V.Function(name, f)
+
+        def call(f, args):
+            if type(f) is V.Function:
+                return f.fn(*args)
+            if type(f) is VariantInfo or type(f) is V.StructType:
+                return ops.call(f, args) if hasattr(ops, "call") else _construct(f, list(args))
+            if hasattr(ops, "call"):
+                return ops.call(f, args)
+            raise V.RuneError(f"`{ops.debug(f)}` is not a function")
+
+        user = self.user_methods
+
+        def cm(obj, name, args):
+            t = type(obj)
+            if t is V.Struct:
+                fpy = user.get((id(obj.type), name))
+                if fpy is not None:
+                    return rt.g[fpy](obj, *args)
+            elif t is V.Variant:
+                fpy = user.get((id(obj.enum), name))
+                if fpy is not None:
+                    return rt.g[fpy](obj, *args)
+            return ops.call_method(obj, name, args)
+
+        def cmg(obj, name, args, generics):
+            if hasattr(ops, "call_method_generic"):
+                return ops.call_method_generic(obj, name, args, generics)
+            return cm(obj, name, args)
+
+        def print_(s):
+            rt.log(s)
+
+        def asserteq(a, b, msg):
+            if not ops.eq(a, b):
+                extra = f": {msg}" if msg else ""
+                raise V.RunePanic(f"assertion failed (left == right){extra}\n  left: {ops.debug(a)}\n right: {ops.debug(b)}"
+                                  .split("\n")[0] + f" left: {ops.debug(a)}, right: {ops.debug(b)}")
+
+        def assertne(a, b, msg):
+            if ops.eq(a, b):
+                extra = f": {msg}" if msg else ""
+                raise V.RunePanic(f"assertion failed (left != right){extra} left: {ops.debug(a)}, right: {ops.debug(b)}")
+
+        def trystop(v):
+            t = type(v)
+            if t is V.Err or v is V.NONE:
+                return True
+            if t is V.Ok or t is V.Some:
+                return False
+            raise V.RuneError(f"`?` needs Option or Result, found {ops.debug(v)}")
+
+        def tryval(v):
+            return v.value
+
+        def typeobj(name):
+            return ops.type_named(name) if hasattr(ops, "type_named") else name
+
+        def const_cycle():
+            raise V.RuneError("constant depends on itself")
+
+        return {
+            "ADD_": ops.add, "SUB_": ops.sub, "MUL_": ops.mul, "DIV_": ops.div, "REM_": ops.rem,
+            "BAND_": ops.band, "BOR_": ops.bor, "BXOR_": ops.bxor, "SHL_": ops.shl,
+            "SHR_": ops.shr, "NEG_": ops.neg, "NOT_": ops.not_,
+            "EQ_": ops.eq, "NE_": ops.ne, "LT_": ops.lt, "LE_": ops.le, "GT_": ops.gt,
+            "GE_": ops.ge, "OVF_": ovf, "NB_": nb,
+            "FGET_": ops.field_get, "FSET_": ops.field_set, "TGET_": ops.tuple_get,
+            "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
+            "CM_": cm, "CMG_": cmg, "CALL_": call, "FN_": fn_,
+            "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": typeobj,
+            "AS_": getattr(ops, "cast", None), "DISP_": ops.display, "CAT_": cat,
+            "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,
+            "RANGE_": V.Range, "UNIT_": V.UNIT, "NONE_": V.NONE,
+            "NEWU_": _new_unit, "NEWT_": _construct, "NEWN_": _construct,
+            "NEWVT_": _construct, "NEWVN_": _construct, "VUNIT_": _variant_unit,
+            "VCTOR_": _variant_ctor,
+            "PATFAIL_": patfail, "SEQP_": _seqp, "OBJP_": _objp, "FIELDSP_": _fieldsp,
+            "WRAPP_": _wrapp, "NATP_": _natp, "NATTP_": _nattp, "STREQ_": _streq,
+            "TRYSTOP_": trystop, "TRYOUT_": lambda v: v, "TRYVAL_": tryval,
+            "BRK_": Break, "CONT_": Continue, "JUMPID_": lambda x: x.ident,
+            "JUMPVAL_": lambda x: x.value,
+            "PRINT_": print_, "PRINTN_": print_, "FMT_": fmt.format_args, "PANIC_": panic,
+            "ASSERTEQ_": asserteq, "ASSERTNE_": assertne,
+            "REFILL_": refill, "DEPTH_": self.depth, "MAXD_": self.limits.call_depth,
+            "NOVAL_": NOVAL, "CONSTING_": lambda: CONSTING, "CYCLE_": const_cycle,
+            "B_": 0, "D_": 0,
+        }
+
+
+class VariantInfo:
+    """An enum variant as the generated code sees it (constructor and pattern key)."""
+
+    __slots__ = ("enum", "name", "kind", "fields", "unit")
+
+    def __init__(self, enum, name: str, kind: str, fields: tuple):
+        self.enum, self.name, self.kind, self.fields = enum, name, kind, fields
+        self.unit = values.Variant(enum, name, "unit", ()) if kind == "unit" else None
+
+
+def _vec(items: list) -> list:
+    return items
+
+
+def _new_unit(t):
+    return values.Struct(t, ())
+
+
+def _construct(t, fields):
+    if type(t) is VariantInfo:
+        if isinstance(fields, dict):
+            fields = {k: fields[k] for k in t.fields}
+        return values.Variant(t.enum, t.name, t.kind, fields)
+    if isinstance(fields, dict):
+        fields = {k: fields[k] for k in t.fields}
+    return values.Struct(t, fields)
+
+
+def _variant_unit(info: VariantInfo):
+    return info.unit
+
+
+def _variant_ctor(info: VariantInfo):
+    return values.Function(info.name, lambda *args: _construct(info, list(args)))
+
+
+def _seqp(v, kind: str, n: int, rest: bool):
+    t = type(v)
+    if kind == "tuple" and t is not values.Tuple:
+        return None
+    if kind == "vec" and t is not list:
+        return None
+    if len(v) < n or (not rest and len(v) != n):
+        return None
+    return v
+
+
+def _objp(v, keys: tuple, rest: bool):
+    if type(v) is not values.Object:
+        return None
+    for k in keys:
+        if k not in v:
+            return None
+    if not rest and len(v) != len(keys):
+        return None
+    return v
+
+
+def _fieldsp(v, t):
+    tv = type(v)
+    if type(t) is VariantInfo:
+        if tv is values.Variant and v.enum is t.enum and v.name == t.name:
+            return v.fields
+        return None
+    if tv is values.Struct and v.type is t:
+        return v.fields
+    return None
+
+
+def _wrapp(v, kind: str):
+    t = type(v)
+    if (kind == "Some" and t is values.Some) or (kind == "Ok" and t is values.Ok) or \
+            (kind == "Err" and t is values.Err):
+        return (v.value,)
+    return None
+
+
+def _natp(v, type_name: str, keys):
+    if hasattr(ops, "native_fields"):
+        return ops.native_fields(v, type_name)
+    return None
+
+
+def _nattp(v, type_name: str):
+    if hasattr(ops, "native_items"):
+        return ops.native_items(v, type_name)
+    return None
+
+
+def _streq(v, s: str) -> bool:
+    return type(v) is values.RString and v.s == s
+
+
+def _native_keys(path: str):
+    yield path
+    segs = path.split("::")
+    if segs[0] == "std" and len(segs) > 2:
+        yield "::".join(segs[-2:])
+        yield "::".join(segs[1:])
+    if len(segs) >= 2:
+        yield "std::" + path
