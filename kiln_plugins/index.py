@@ -220,12 +220,14 @@ class KilnIndex:
         return sorted(i for i, t in self._types.items() if t == "plugin")
 
     def tags(self) -> dict[str, int]:
-        """Tag -> number of notes carrying it, sorted by tag."""
+        """Tag -> number of notes carrying it (case-insensitive, first spelling), sorted."""
         counts: dict[str, int] = {}
-        for tags in self._tags.values():
-            for tag in tags:
-                counts[tag] = counts.get(tag, 0) + 1
-        return dict(sorted(counts.items()))
+        spelling: dict[str, str] = {}
+        for note_id in sorted(self._tags):
+            for tag in self._tags[note_id]:
+                key = spelling.setdefault(tag.lower(), tag)
+                counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: kv[0].lower()))
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

@@ -40,9 +40,20 @@ def _with_md(path: str) -> str:
     return path if path.lower().endswith(".md") else path + ".md"
 
 
+ATTACHMENT_SUFFIXES = frozenset(
+    "png jpg jpeg gif bmp svg webp avif ico pdf mp3 wav ogg m4a flac mp4 webm mov mkv ogv "
+    "canvas excalidraw csv json txt zip".split())
+"""Extensions of files a link may name that are not notes (their dangling id keeps them)."""
+
+
 def dangling_id(target: str) -> str:
-    """The graph node id of a target no note matches (``Missing Note`` -> ``Missing Note.md``)."""
-    return _with_md(normalize_target(target) or target.strip())
+    """The graph node id of a target no note matches (``Missing Note`` -> ``Missing Note.md``,
+    ``pic.png`` stays ``pic.png``)."""
+    t = normalize_target(target) or target.strip()
+    name = t.rsplit("/", 1)[-1]
+    if "." in name and name.rsplit(".", 1)[1].lower() in ATTACHMENT_SUFFIXES:
+        return t
+    return _with_md(t)
 
 
 def _stem_of(note_id: str) -> str:

@@ -32,3 +32,5 @@ def test_normalize_and_dangling_ids():
     assert normalize_target("/x/../y") == "y"
     assert dangling_id("Missing Note") == "Missing Note.md"
     assert dangling_id("x.MD") == "x.MD"
+    assert dangling_id("img/Pic.PNG") == "img/Pic.PNG"
+    assert dangling_id("v1.2 notes") == "v1.2 notes.md"
