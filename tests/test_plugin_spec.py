@@ -6,6 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiln_plugins.limits import DEFAULT_LIMITS, Limits
 from kiln_plugins.model import CodeChunk
@@ -227,3 +230,26 @@ def test_the_sample_note_stats_plugin_is_valid_and_its_pure_test_passes_in_lua()
     for chunk in spec.code + spec.tests[:1]:  # test 1 needs no host API
         lua.execute(chunk.source)
     assert lua.eval('count_words("a b — c")') == 3
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=8)
+_KEYS = st.sampled_from(["name", "version", "description", "language", "permissions",
+                         "requires", "limits", "tools", "tags", "generated_by", "created", "x"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON, max_size=6), st.sampled_from(["lua", "rune", "lua test"]))
+def test_load_spec_never_raises_and_places_every_error(manifest, fence):
+    text = ("---\n" + yaml.safe_dump({"type": "plugin", **manifest}, sort_keys=False)
+            + f"---\n```{fence}\nx = 1\n```\n")
+    note = parse_note("p.md", text)
+    spec = load_spec(note)
+    assert spec.valid == (not any(d.severity == "error" for d in spec.diagnostics))
+    last_line = text.count("\n")
+    assert all(1 <= d.line <= last_line and d.path == "p.md" for d in spec.diagnostics)
+    assert spec.to_dict()["name"] == spec.name
