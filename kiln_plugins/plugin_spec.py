@@ -168,8 +168,8 @@ def _fence_role(fence: Fence) -> tuple[str, str] | None:
     return None
 
 
-def _language(stated: Any, fences: list[tuple[Fence, str, str]], path: str,
-              lines: Mapping[str, int]) -> tuple[str, list[Diagnostic]]:
+def _language(stated: Any, fences: list[tuple[Fence, str, str]],
+              path: str) -> tuple[str, list[Diagnostic]]:
     """The plugin's one language and a diagnostic for each fence in another one."""
     language = stated if stated in LANGUAGES else ""
     if not language and fences:
@@ -291,7 +291,7 @@ def load_spec(note: Note, *, file: Path | None = None, source: str = "kiln",
                                              maximums=maximums))
     plugin_fences = note.fences if is_plugin_note(note) else ()  # other notes never run
     fences = [(fence, *role) for fence in plugin_fences if (role := _fence_role(fence))]
-    language, mixed = _language(fm.get("language"), fences, path, lines)
+    language, mixed = _language(fm.get("language"), fences, path)
     code, tests = [], []
     for fence, lang, role in fences:
         if lang != language:
