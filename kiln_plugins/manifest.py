@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping
 import jsonschema
 import yaml
 
+from .capabilities import CAPABILITIES
 from .errors import Diagnostic
 from .limits import LIMIT_NAMES, SYSTEM_MAXIMUMS, Limits
 from .semver import parse_requirement, parse_version
@@ -39,8 +40,9 @@ __all__ = [
 ]
 
 DEFAULT_VERSION = "0.1.0"
-PERMISSION_NAMES = ("kiln.read", "state", "tools.call", "kiln.write", "plugins.write")
-SCOPED_PERMISSIONS = {"net": "hosts", "fs.read": "paths"}
+# Both come from the one capability table, so the manifest can never drift from it.
+PERMISSION_NAMES = tuple(c.name for c in CAPABILITIES if c.scope is None)
+SCOPED_PERMISSIONS = {c.name: c.scope for c in CAPABILITIES if c.scope is not None}
 NOTE_KEYS = ("tags", "aliases", "cssclasses", "title", "author", "license", "homepage",
              "generated_by", "created", "updated")
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

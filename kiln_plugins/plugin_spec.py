@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from .capabilities import DEFAULT_PERMISSIONS
 from .errors import Diagnostic
 from .limits import LIMIT_NAMES, SYSTEM_MAXIMUMS, Limits, resolve_limits
 from .manifest import (DEFAULT_VERSION, SCOPED_PERMISSIONS, TOOL_NAME_PATTERN, frontmatter_block,
@@ -26,7 +27,6 @@ __all__ = ["Permission", "ToolSpec", "Requirement", "PluginSpec", "LANGUAGES", "
 
 LANGUAGES = ("lua", "rune")
 SOURCES = ("kiln", "user", "system")
-DEFAULT_PERMISSIONS = ("kiln.read",)
 _TYPE_PLUGIN_LINE = re.compile(r"(?m)^type[ \t]*:[ \t]*['\"]?plugin['\"]?[ \t]*(#.*)?$")
 _NAME_LINE = re.compile(r"(?m)^name[ \t]*:[ \t]*['\"]?([a-z0-9][a-z0-9-]*)['\"]?[ \t]*(#.*)?$")
 # How a tool named NAME is defined (the load-time check in the runtime is the definitive one).
