@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from .errors import UsageError
 from .limits import DEFAULT_LIMITS, LIMIT_NAMES, SYSTEM_MAXIMUMS, Limits

@@ -242,7 +242,7 @@ class WriteTransaction:
         return {k for k, v in self._staged.items() if v is None}
 
     def _check_path(self, note_id: str, parts: tuple[str, ...]) -> None:
-        """Refuse symlinks and non-files along the path as it is on disk now."""
+        """Refuse symlinks and non-files along the path as it is on disk now, and any escape."""
         root_fd = self.writer._root_fd()
         try:
             folder = _open_folder(root_fd, note_id, parts[:-1], create=False)
@@ -253,6 +253,10 @@ class WriteTransaction:
                 _note_kind(folder, parts[-1], note_id)
             finally:
                 os.close(folder)
+        root = str(self.writer.root)
+        resolved = os.path.realpath(os.path.join(root, *parts))
+        if os.path.commonpath([root, resolved]) != root:  # defence in depth: cannot happen above
+            raise _reject(note_id, "resolves outside the kiln")
 
     def commit(self) -> list[str]:
         """Apply every staged change (each note atomically); returns the ids changed."""
