@@ -21,8 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        cli.main(args=argv, prog_name="cru", standalone_mode=False)
-        return 0
+        result = cli.main(args=argv, prog_name="cru", standalone_mode=False)
+        return result if isinstance(result, int) else 0  # click returns Exit codes as values
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.exceptions.Abort:

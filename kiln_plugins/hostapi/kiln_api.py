@@ -94,7 +94,10 @@ def search(ctx, query, opts=None):
 
 def links(ctx, path):
     note_id = ctx.note_id(path)
-    return [{"path": t, "title": ctx.title(t)} for t in ctx.index.outlinks(note_id)]
+    g = ctx.index.graph
+    if note_id not in g:
+        return []
+    return [{"path": t, "title": ctx.title(t), "exists": not g.nodes[t]["dangling"]} for t in g.successors(note_id)]
 
 
 def backlinks(ctx, path):
