@@ -522,12 +522,12 @@ class Generator:
         a, b = self.exprs([e.left, e.right])
         if op in COMPARE:
             a, b, pre = self.simple2(a, b)
-            return f"({pre}({a} {op} {b}) if {self.int_test(a, b)} else {COMPARE[op]}({a}, {b}))"
+            return f"(({a} {op} {b}) if {pre}{self.int_test(a, b)} else {COMPARE[op]}({a}, {b}))"
         if op in ("+", "-", "*"):
             a, b, pre = self.simple2(a, b)
             r = self.fresh("r_")
-            return (f"({pre}({r} if {I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX} else OVF_())"
-                    f" if {self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
+            return (f"(({r} if {I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX} else OVF_())"
+                    f" if {pre}{self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
         return f"{ARITH[op]}({a}, {b})"
 
     def simple2(self, a: str, b: str):
@@ -535,11 +535,11 @@ class Generator:
         pre = ""
         if not _simple(a):
             t = self.fresh()
-            pre += f"({t} := {a}) is None or "
+            pre += f"({t} := {a}) is {t} and "
             a = t
         if not _simple(b):
             t = self.fresh()
-            pre += f"({t} := {b}) is None or "
+            pre += f"({t} := {b}) is {t} and "
             b = t
         return a, b, pre
 
@@ -573,7 +573,7 @@ class Generator:
         if isinstance(e, A.Unary) and e.op == "!":
             inner = self.expr(e.operand)
             t = self.fresh()
-            return f"(not ({t} := {inner}) if type({t}) is bool else NOT_({t}))"
+            return f"((not {t}) if type({t} := {inner}) is bool else NOT_({t}))"
         if isinstance(e, A.Binary) and e.op in COMPARE:
             return self.expr(e)
         if isinstance(e, A.Lit) and e.kind == "bool":

@@ -143,8 +143,8 @@ class RuneUnit:
     def _outcome(self, name: str, fn, should_panic: bool) -> tuple[str, bool, str]:
         try:
             result = self._run(fn, [])
-        except LimitExceeded:
-            raise
+        except LimitExceeded as e:
+            return name, False, str(e)
         except PluginRuntimeError as e:
             if should_panic:
                 return name, True, ""
@@ -548,7 +548,8 @@ class Runtime:
             "ASSERTEQ_": asserteq, "ASSERTNE_": assertne,
             "REFILL_": refill, "DEPTH_": self.depth, "MAXD_": self.limits.call_depth,
             "NOVAL_": NOVAL, "CONSTING_": lambda: CONSTING, "CYCLE_": const_cycle,
-            "B_": 0, "D_": 0,
+            "B_": 0, "D_": 0, "type": type, "int": int, "float": float, "bool": bool,
+            "len": len,
         }
 
 
