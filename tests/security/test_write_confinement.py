@@ -3,9 +3,11 @@
 import os
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from kiln_plugins.errors import CapabilityError
-from kiln_plugins.kiln_writer import KilnWriter
+from kiln_plugins.kiln_writer import KilnWriter, check_note_id
 
 
 @pytest.fixture
@@ -134,3 +136,19 @@ def test_kiln_root_reached_through_a_symlink_still_works(world, tmp_path):
     txn.write("a/b.md", "ok")
     assert txn.commit() == ["a/b.md"]
     assert (root / "a" / "b.md").read_text() == "ok"
+
+
+@settings(max_examples=400, deadline=None)
+@example("notes/é a.md")
+@given(st.lists(st.sampled_from(["a", "b", "/", ".", "..", "\\", "\0", ":", "C", "md", ".md", " ", "é"]),
+                max_size=12).map("".join))
+def test_every_accepted_id_stays_inside_and_is_a_visible_note(note_id):
+    try:
+        parts = check_note_id(note_id)
+    except CapabilityError:
+        return
+    root = "/kiln"
+    assert os.path.normpath(os.path.join(root, note_id)).startswith(root + "/")
+    assert "/".join(parts) == note_id and note_id.endswith(".md")
+    assert not any(p.startswith(".") or p == "" for p in parts)
+    assert "\\" not in note_id and "\0" not in note_id
