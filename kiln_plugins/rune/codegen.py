@@ -206,7 +206,7 @@ class Generator:
             fn_names[sym.pyname] = sym.node.name
             self.guard(lambda: self.fn_def(sym, scope))
             attrs = sym.node.attrs
-            if any(a == "test" or a.startswith("test(") for a in attrs) and scope is items.root \
+            if any(a == "test" or a.startswith("test(") for a in attrs) and scope.is_module \
                     and "async" not in attrs:
                 tests.append((idx, sym.node.name, sym.pyname,
                               any("should_panic" in a for a in attrs), sym.node.line + first - 1))

@@ -270,6 +270,13 @@ class Parser:
         if t.kind == "kw" and t.value == "move":
             self.i += 1
             return self.closure()
+        if t.kind == "kw" and t.value == "async":
+            self.errors.append(self.unsupported(t))  # parse on, to recover cleanly
+            self.i += 1
+            self.accept("kw", "move")
+            if self.at_op("|", "||"):
+                return self.closure()
+            return self.block()
         return self.postfix(self.primary())
 
     def closure(self):
@@ -310,7 +317,8 @@ class Parser:
                     self.i += 1
                     e = A.TupleIndex(n.line, n.col, e, n.value)
                 elif n.kind == "kw" and n.value == "await":
-                    raise self.unsupported(n)
+                    self.errors.append(self.unsupported(n))
+                    self.i += 1
                 else:
                     name = self.ident()
                     generics = ()
@@ -409,6 +417,11 @@ class Parser:
             if v == "const" and self.peek().kind == "op" and self.peek().value == "{":
                 self.i += 1
                 return self.block()
+            if v == "yield":
+                self.errors.append(self.unsupported(t))
+                self.i += 1
+                value = self.expr() if self.starts_value() else None
+                return A.Return(t.line, t.col, value)
             if v in UNSUPPORTED_KEYWORDS:
                 raise self.unsupported(t)
             if v in ("self", "Self", "super", "crate"):
