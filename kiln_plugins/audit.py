@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Iterable
@@ -36,6 +37,22 @@ _COLUMNS = ("id", "plugin", "tool", "version", "caller", "commit", "started", "d
             "outcome", "error", "capabilities", "limit_hits")
 
 
+_LIMIT_IN_MESSAGE = re.compile(r"exceeded limit (\w+)")
+
+
+def _summarise(uses: Iterable[dict]) -> list[dict]:
+    """One entry per distinct use with a ``count``: a loop of 10,000 reads is one entry, not 10,000."""
+    merged: dict[tuple, dict] = {}
+    for use in uses:
+        key = tuple(sorted((k, str(v)) for k, v in use.items() if k != "count"))
+        entry = merged.get(key)
+        if entry is None:
+            merged[key] = {**use, "count": int(use.get("count", 1))}
+        else:
+            entry["count"] += int(use.get("count", 1))
+    return list(merged.values())
+
+
 class AuditLog:
     """Buffered writer and reader of the ``audit`` table of one :class:`StateStore`."""
 
@@ -56,12 +73,15 @@ class AuditLog:
                started: float | None = None, duration_ms: float = 0.0, outcome: str = "ok",
                error: str | None = None, capabilities: Iterable[dict] = (),
                limit_hits: Iterable[Any] = (), commit: str | None = None) -> None:
-        """Buffer one call's row; ``capabilities`` is ``[{capability, function, granted}]``."""
+        """Buffer one call's row; ``capabilities`` is ``[{capability, function, granted}]`` per use."""
         if outcome not in OUTCOMES:
             raise ValueError(f"audit outcome must be one of {OUTCOMES}, got {outcome!r}")
+        hits = list(limit_hits)
+        if outcome == "limit" and not hits and error:
+            hits = _LIMIT_IN_MESSAGE.findall(error)
         row = (plugin, tool, version, caller, commit, time.time() if started is None else float(started),
-               float(duration_ms), outcome, error, json.dumps(list(capabilities), default=str),
-               json.dumps(list(limit_hits), default=str))
+               float(duration_ms), outcome, error, json.dumps(_summarise(capabilities), default=str),
+               json.dumps(hits, default=str))
         with self._lock:
             self._buffer.append(row)
             due = (len(self._buffer) >= self.flush_rows

@@ -63,6 +63,7 @@ class StateStore:
         self._db_lock = threading.RLock()
         self._thread_locks: dict[str, threading.Lock] = {}
         self._closed = False
+        self._pid = os.getpid()
         with self._db_lock:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -71,12 +72,17 @@ class StateStore:
         self.audit = AuditLog(self, retention=retention)
 
     # -- the one connection ----------------------------------------------------------------
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise KilnError(f"state store is closed: {self.path}")
+        if os.getpid() != self._pid:  # an SQLite connection must not cross a fork
+            raise KilnError("state store was opened in another process; open a new one in this worker")
+
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A short ``BEGIN IMMEDIATE`` transaction on the shared connection."""
         with self._db_lock:
-            if self._closed:
-                raise KilnError(f"state store is closed: {self.path}")
+            self._check_usable()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -88,8 +94,7 @@ class StateStore:
     def read(self, sql: str, args: tuple = ()) -> list[tuple]:
         """Run one read query on the shared connection."""
         with self._db_lock:
-            if self._closed:
-                raise KilnError(f"state store is closed: {self.path}")
+            self._check_usable()
             return self._db.execute(sql, args).fetchall()
 
     # -- plain access (outside calls: CLI, tests) ------------------------------------------
@@ -116,6 +121,7 @@ class StateStore:
         """Exclusive access to ``plugin``'s state; committed on success, dropped on exception."""
         if not plugin:
             raise KilnError("state transaction needs a plugin name")
+        self._check_usable()
         with self._plugin_lock(plugin):
             txn = StateTransaction(self, plugin)
             try:

@@ -84,7 +84,8 @@ def test_query_shape_filter_and_limit(db_path):
     assert scribe == {
         "id": 1, "plugin": "scribe", "tool": "jot", "version": "abc", "caller": "mcp",
         "commit": "deadbeef", "started": 1_700_000_000.0, "duration_ms": 12.5, "outcome": "denied",
-        "error": "plugin 'scribe' needs approval", "capabilities": caps, "limit_hits": [],
+        "error": "plugin 'scribe' needs approval", "capabilities": [{**caps[0], "count": 1}],
+        "limit_hits": [],
         "started_iso": "2023-11-14T22:13:20+00:00",
     }
     assert rows[0]["limit_hits"] == ["instructions"] and rows[0]["commit"] is None
@@ -96,4 +97,27 @@ def test_unknown_outcome_is_refused(db_path):
     store = open_store(db_path)
     with pytest.raises(ValueError, match="outcome"):
         store.audit.record(plugin="p", tool="t", outcome="meh")
+    store.close()
+
+
+def test_repeated_capability_uses_are_one_entry_with_a_count(db_path):
+    store = open_store(db_path)
+    uses = [{"capability": "kiln.read", "function": "kiln.read", "granted": True}] * 10_000
+    uses += [{"capability": "kiln.write", "function": "kiln.write", "granted": False}]
+    store.audit.record(plugin="p", tool="t", capabilities=uses, outcome="denied")
+    (row,) = store.audit.query()
+    assert row["capabilities"] == [
+        {"capability": "kiln.read", "function": "kiln.read", "granted": True, "count": 10_000},
+        {"capability": "kiln.write", "function": "kiln.write", "granted": False, "count": 1},
+    ]
+    store.close()
+
+
+def test_limit_hit_is_taken_from_the_error_when_not_given(db_path):
+    store = open_store(db_path)
+    store.audit.record(plugin="p", tool="t", outcome="limit",
+                       error="plugins/p.md:3: plugin 'p' exceeded limit instructions = 1000")
+    store.audit.record(plugin="p", tool="t", outcome="error", error="exceeded limit nonsense")
+    rows = store.audit.query()
+    assert [r["limit_hits"] for r in rows] == [[], ["instructions"]]
     store.close()

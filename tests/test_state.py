@@ -1,6 +1,7 @@
 """StateStore on a real SQLite file: transactions, isolation, limits, concurrency, schema."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -190,3 +191,17 @@ def test_values_are_stored_as_json(store, db_path):
     (text,) = raw.execute("SELECT value FROM kv WHERE plugin='p' AND key='k'").fetchone()
     raw.close()
     assert json.loads(text) == {"é": [1, None]}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_worker_must_open_its_own_store(store):
+    pid = os.fork()
+    if pid == 0:  # child: the inherited connection must not be used
+        try:
+            store.get("p", "k")
+        except KilnError as exc:
+            os._exit(0 if "opened in another process" in str(exc) else 2)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.get("p", "k") is None  # the parent's connection still works
