@@ -99,6 +99,7 @@ MANIFEST_SCHEMA: dict[str, Any] = {
 }
 
 _VALIDATOR = jsonschema.Draft202012Validator(MANIFEST_SCHEMA)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TYPE_WORDS = {"string": "a string", "array": "a list", "object": "a mapping",
                "integer": "an integer", "number": "a number", "boolean": "true or false"}
 
@@ -134,13 +135,17 @@ def yaml_key_lines(text: str, first_line: int = 1) -> tuple[dict[str, int], list
     both, which is how duplicates are found. Text that does not compose yields ({}, []).
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        root = yaml.compose(text, Loader=_LOADER)
+    except (yaml.YAMLError, RecursionError):
         return {}, []
     lines: dict[str, int] = {}
     duplicates: list[tuple[str, int]] = []
+    walked: set[int] = set()
 
     def walk(node: yaml.Node, prefix: str) -> None:
+        if id(node) in walked:  # an alias: walked where its anchor was (no alias-bomb blow-up)
+            return
+        walked.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:

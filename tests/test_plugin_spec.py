@@ -253,3 +253,12 @@ def test_load_spec_never_raises_and_places_every_error(manifest, fence):
     last_line = text.count("\n")
     assert all(1 <= d.line <= last_line and d.path == "p.md" for d in spec.diagnostics)
     assert spec.to_dict()["name"] == spec.name
+
+
+def test_an_alias_bomb_in_a_plugin_manifest_is_reported_not_expanded():
+    levels = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n"
+                     for i in range(1, 12))
+    text = f"---\ntype: plugin\nname: bomb\nl0: &l0 lol\n{levels}---\n```lua\nx = 1\n```\n"
+    spec = spec_of(text)
+    assert not spec.valid and spec.name == "bomb"
+    assert "alias bomb" in spec.diagnostics[0].message
