@@ -204,7 +204,8 @@ def _permission_problem(item: Any) -> str:
         if key not in SCOPED_PERMISSIONS:
             return f"unknown permission '{key}'"
         return f"permission '{key}' needs a non-empty list of {SCOPED_PERMISSIONS[key]}"
-    return f"a permission must be a name or {{net: [...]}} / {{fs.read: [...]}}, not {_describe(item)}"
+    return ("a permission must be a name or {net: [...]} / {fs.read: [...]}, not "
+            + _describe(item))
 
 
 def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[list, str]]:
@@ -231,10 +232,10 @@ def _schema_problems(error: jsonschema.ValidationError) -> list[tuple[list, str]
         return [(path + [instance], f"tool name '{instance}' is not an identifier "
                  "(letters, digits and _, not starting with a digit)")]
     if kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        missing = [key for key in error.validator_value if key not in instance]
         if path[:1] == ["tools"] and len(path) == 2:
-            return [(path, f"tool '{path[1]}' needs a {missing}")]
-        return [(path, f"missing key '{missing}'")]
+            return [(path, f"tool '{path[1]}' needs a {key}") for key in missing]
+        return [(path, f"missing key '{key}'") for key in missing]
     if path == ["version"] and kind == "type":
         return [(path, f"version {_describe(instance)} is not semver: write it as a string "
                        "like 1.2.0")]
