@@ -111,6 +111,42 @@ class Kiln:
             chunks.extend(self.plugins.get(name).code)
         return chunks
 
+    def approval_hash(self, spec) -> str:
+        """The hash approvals are keyed on: the plugin's code and that of everything it requires.
+
+        Required code runs inside the requiring plugin with its permissions, so an edit to a
+        dependency must ask the person again just like an edit to the plugin itself.
+        """
+        import hashlib
+
+        names = self.plugins.load_order(spec.name) if spec.name in self.plugins.active else [spec.name]
+        if names == [spec.name]:
+            return spec.code_hash
+        parts = [(self.plugins.get(n) or spec).code_hash for n in names]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def approve(self, name: str, capability: str | None = None) -> list[str]:
+        """Grant a plugin's risky capabilities (or one) for its current code; returns them."""
+        from .errors import UsageError, ValidationError
+
+        spec = self.plugins.get(name)
+        if spec is None:
+            broken = next((s for s in self.plugins.all if s.name == name), None)
+            if broken is not None and not broken.valid:
+                raise ValidationError(f"plugin '{name}' is invalid; fix it before approving",
+                                      diagnostics=broken.diagnostics)
+            raise UsageError(f"unknown plugin '{name}' (see `cru plugins list`)")
+        risky = list(self.permissions_of(spec).risky())
+        if capability is not None:
+            if capability not in risky:
+                raise UsageError(f"plugin '{name}' does not declare a risky capability '{capability}' "
+                                 f"(declared: {', '.join(risky) or 'none'})")
+            risky = [capability]
+        approval_hash = self.approval_hash(spec)
+        for cap in risky:
+            self.approvals.grant(self.root, name, cap, approval_hash)
+        return risky
+
     def permissions_of(self, spec):
         """The declared permission set of a plugin (built-ins: what their tools declare)."""
         from .capabilities import PermissionSet

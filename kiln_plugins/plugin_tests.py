@@ -91,7 +91,7 @@ def run_plugin_tests(kiln, spec) -> list[TestResult]:
     for chunk in spec.tests:
         tree = CallTree(kiln)
         ctx = CallContext(kiln=kiln, tree=tree, plugin=spec.name, permissions=kiln.permissions_of(spec),
-                          code_hash=spec.code_hash, limits=spec.limits, caller="test",
+                          code_hash=kiln.approval_hash(spec), limits=spec.limits, caller="test",
                           chain=(f"{spec.name}:{chunk.name}",), test_mode=True, on_log=kiln.on_log)
         try:
             unit = kiln.registry.new_unit(spec, ctx)

@@ -153,7 +153,7 @@ class ToolRegistry:
         ctx = CallContext(
             kiln=self.kiln, tree=tree, plugin=tool.plugin or None,
             permissions=self.kiln.permissions_of(spec),
-            code_hash=spec.code_hash if spec else "builtin",
+            code_hash=self.kiln.approval_hash(spec) if spec else "builtin",
             limits=spec.limits if spec else DEFAULT_LIMITS,
             caller=caller, chain=(*(parent.chain if parent else ()), name),
             test_mode=test_mode or bool(parent and parent.test_mode), on_log=self.kiln.on_log,

@@ -101,4 +101,4 @@ def test_every_call_is_audited(kiln):
     kiln.state.audit.flush()
     rows = kiln.state.audit.query(limit=10)
     assert [(r["tool"], r["outcome"]) for r in rows][:2] == [("read_note", "error"), ("get_kiln_info", "ok")]
-    assert rows[0]["capabilities"] == [{"capability": "kiln.read", "function": "read_note", "granted": True}]
+    assert rows[0]["capabilities"] == [{"capability": "kiln.read", "function": "read_note", "granted": True, "count": 1}]

@@ -62,7 +62,7 @@ def plugins_show(state: CliState, name: str, as_json: bool) -> None:
     kiln = state.open()
     spec = _spec_or_fail(kiln, name)
     info = spec.to_dict(shadowed=kiln.plugins.is_shadowed(spec))
-    info["approvals"] = {cap: kiln.approvals.is_granted(kiln.root, spec.name, cap, spec.code_hash)
+    info["approvals"] = {cap: kiln.approvals.is_granted(kiln.root, spec.name, cap, kiln.approval_hash(spec))
                          for cap in kiln.permissions_of(spec).risky()}
     info["tools_detail"] = [{"name": t.name, "description": t.description, "parameters": t.parameters}
                             for t in spec.tools]
@@ -204,21 +204,11 @@ def plugins_install(state: CliState, file: Path, scope: str, force: bool) -> Non
 def plugins_approve(state: CliState, name: str, capability: str | None) -> None:
     """Approve a plugin's risky capabilities for its current code (never prompts)."""
     kiln = state.open()
-    spec = _spec_or_fail(kiln, name)
-    if not spec.valid:
-        raise ValidationError(f"plugin '{name}' is invalid; fix it before approving",
-                              diagnostics=spec.diagnostics)
-    risky = list(kiln.permissions_of(spec).risky())
-    if capability:
-        if capability not in risky:
-            raise UsageError(f"plugin '{name}' does not declare a risky capability '{capability}' "
-                             f"(declared: {', '.join(risky) or 'none'})")
-        risky = [capability]
-    for cap in risky:
-        kiln.approvals.grant(kiln.root, spec.name, cap, spec.code_hash)
-        console.print(f"Approved {cap} for {spec.name} ({spec.code_hash[:12]}).")
-    if not risky:
-        console.print(f"{spec.name} declares no capability that needs approval.")
+    granted = kiln.approve(name, capability)
+    for cap in granted:
+        console.print(f"Approved {cap} for {name} ({kiln.approval_hash(kiln.plugins.get(name))[:12]}).")
+    if not granted:
+        console.print(f"{name} declares no capability that needs approval.")
 
 
 @plugins_group.command("revoke")
