@@ -1,6 +1,7 @@
 """KilnWriter: staged, atomic note writes in a real temp folder."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,37 @@ def test_sweep_does_not_follow_symlinked_folders(root, tmp_path):
     os.symlink(outside, root / "link")
     assert sweep_temp_files(root, min_age_s=0) == []
     assert victim.exists()
+
+
+KILLED_WRITER = """
+import sys
+from kiln_plugins.kiln_writer import KilnWriter
+writer = KilnWriter(sys.argv[1], limits_write_bytes=10 * 1024 * 1024)
+i = 0
+while True:
+    txn = writer.transaction()
+    txn.write("note.md", ("A" if i % 2 else "B") * 2_000_000)
+    txn.commit()
+    i += 1
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_a_whole_note(root):
+    import signal
+    import subprocess
+    import sys
+
+    project = str(Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(root)], cwd=project)
+    try:
+        while not (root / "note.md").exists() and proc.poll() is None:
+            os.sched_yield()
+        for _ in range(20):  # let it get into later writes, then kill it wherever it is
+            os.sched_yield()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    text = (root / "note.md").read_text()
+    assert len(text) == 2_000_000 and set(text) in ({"A"}, {"B"})
+    sweep_temp_files(root, min_age_s=0)
+    assert files(root) == ["note.md", "old.md"]
