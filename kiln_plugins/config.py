@@ -41,7 +41,7 @@ __all__ = ["RateLimit", "Settings", "user_data_dir", "user_config_dir", "kiln_da
 DATA_DIR_ENV = "CRUCIBLE_DATA_DIR"
 CONFIG_DIR_ENV = "CRUCIBLE_CONFIG_DIR"
 KILN_DATA_FOLDER = ".crucible"
-KILN_GITIGNORE = "cache.db*\n"
+KILN_GITIGNORE = "cache.db*\nstate.db.locks/\n"  # derived cache; transient per-plugin lock files
 DEFAULT_AUDIT_RETENTION = 100_000
 
 

@@ -34,7 +34,7 @@ def test_kiln_data_dir_gitignores_cache(dirs):
     _, _, kiln = dirs
     folder = kiln_data_dir(kiln)
     assert folder == kiln / ".crucible"
-    assert "cache.db*" in (folder / ".gitignore").read_text().splitlines()
+    assert {"cache.db*", "state.db.locks/"} <= set((folder / ".gitignore").read_text().splitlines())
     (folder / ".gitignore").write_text("cache.db*\nmine\n")
     kiln_data_dir(kiln)  # an existing .gitignore is left alone
     assert (folder / ".gitignore").read_text().endswith("mine\n")
