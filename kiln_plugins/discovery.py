@@ -79,10 +79,10 @@ def plugin_path_env() -> list[Path]:
 
 
 def default_user_dir() -> Path:
-    """``crucible/plugins`` in the user's config folder (platformdirs)."""
-    import platformdirs
+    """``plugins`` in the user's config folder (``$CRUCIBLE_CONFIG_DIR`` or platformdirs)."""
+    from .config import user_config_dir
 
-    return platformdirs.user_config_path("crucible") / "plugins"
+    return user_config_dir() / "plugins"
 
 
 def default_system_dir() -> Path:

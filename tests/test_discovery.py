@@ -182,7 +182,8 @@ def test_a_requirement_failure_spreads_to_dependents_with_the_chain(tmp_path, no
         "top": ["requires 'middle', which cannot load: top -> middle -> base"]}
 
 
-def test_default_folders():
+def test_default_folders(monkeypatch):
+    monkeypatch.delenv("CRUCIBLE_CONFIG_DIR", raising=False)
     package = Path(__file__).resolve().parent.parent / "kiln_plugins"
     system = default_system_dir()
     bundled = package / "_stdlib"
@@ -192,10 +193,18 @@ def test_default_folders():
 
 def test_default_user_dir_follows_the_platform_config_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.delenv("CRUCIBLE_CONFIG_DIR", raising=False)
     monkeypatch.delenv(PLUGIN_PATH_ENV, raising=False)
     write(tmp_path / "cfg" / "crucible" / "plugins", "mine.md", plugin("mine"))
     found = discover(None, system_dir=tmp_path / "none")
     assert [(s.name, s.source) for s in found.all] == [("mine", "user")]
+
+
+def test_crucible_config_dir_overrides_the_user_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRUCIBLE_CONFIG_DIR", str(tmp_path / "conf"))
+    write(tmp_path / "conf" / "plugins", "ours.md", plugin("ours"))
+    found = discover(None, system_dir=tmp_path / "none")
+    assert [(s.name, s.source) for s in found.all] == [("ours", "user")]
 
 
 def test_kiln_plugins_come_from_the_index_and_win(tmp_path, nowhere):
