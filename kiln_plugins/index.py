@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 
 from .cache import Cache
-from .errors import Diagnostic, NoteParseError
+from .errors import Diagnostic, NoteParseError, UsageError
 from .model import Note
 from .note import read_note
 from .resolve import Resolution, Resolver, dangling_id
@@ -97,6 +97,8 @@ class KilnIndex:
              persist: bool = True) -> KilnIndex:
         """Index the kiln at ``root`` (warm from its cache); ``progress(done, total)`` reports parsing."""
         root = Path(root)
+        if not root.is_dir():
+            raise UsageError(f"kiln folder not found: {root}")
         index = cls(root, Cache.open(root, persist=persist))
         cached = index._cache.stamps()
         index._stamps = dict(cached)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kiln_plugins.errors import UsageError
 from kiln_plugins.index import Changes, KilnIndex
 from kiln_plugins.note import read_note
 
@@ -222,3 +223,8 @@ def test_read_only_kiln_keeps_cache_in_memory(tmp_path):
             assert ix.outlinks("a.md") == ["b.md"] and ix.search("ravens")[0].path == "b.md"
     finally:
         os.chmod(tmp_path, 0o755)
+
+
+def test_missing_kiln_folder_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="kiln folder not found"):
+        KilnIndex.open(tmp_path / "nope")

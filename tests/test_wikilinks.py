@@ -8,6 +8,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from kiln_plugins.model import Link
 from kiln_plugins.tags import find_tags, frontmatter_tags, merge_tags
@@ -93,3 +94,16 @@ def test_no_link_inside_inline_code(code):
 def test_extractor_survives_any_text(text):
     extract_links(text)
     find_tags(mask_code(text, code_line_ranges(text)))
+
+
+_FULL_PARSER = MarkdownIt("commonmark")  # inline rules on: a second, complete parse as oracle
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_no_link_on_a_code_block_line(text):
+    code_lines = set()
+    for tok in _FULL_PARSER.parse(text):
+        if tok.type in ("fence", "code_block") and tok.map:
+            code_lines.update(range(tok.map[0] + 1, tok.map[1] + 1))
+    assert not [l for l in extract_links(text) if l.line in code_lines]
