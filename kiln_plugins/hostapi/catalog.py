@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import graph_api, http_api, kiln_api, log_api, state_api, tools_api
+from . import std_json, std_parallel, std_re, std_strings, std_time, std_yaml
 from .registry import HostFunction
 
 __all__ = ["HOST_FUNCTIONS", "by_name"]
@@ -14,6 +15,8 @@ HOST_FUNCTIONS: tuple[HostFunction, ...] = (
     *tools_api.FUNCTIONS,
     *log_api.FUNCTIONS,
     *http_api.FUNCTIONS,
+    *std_json.FUNCTIONS, *std_yaml.FUNCTIONS, *std_re.FUNCTIONS, *std_time.FUNCTIONS,
+    *std_strings.FUNCTIONS, *std_parallel.FUNCTIONS,
 )
 
 

@@ -1,0 +1,137 @@
+"""``std.re``: regular expressions with the ``regex`` package, every match under a timeout.
+
+A pattern with catastrophic backtracking would otherwise hold the host inside one C call
+(DESIGN §6); ``regex`` takes ``timeout=`` on every operation, and we pass the smaller of
+:data:`MATCH_TIMEOUT_S` and what is left of the call's wall-clock budget. Offsets in results
+are 0-based character offsets, ``stop`` exclusive; a group that did not take part is nil.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from ..errors import PluginRuntimeError, UsageError
+from .registry import HostFunction, Param
+from .std_args import bool_arg, int_arg, options, str_arg
+
+__all__ = ["FUNCTIONS", "MATCH_TIMEOUT_S", "compile_pattern"]
+
+MATCH_TIMEOUT_S = 1.0
+FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
+
+
+def compile_pattern(pattern, flags, fn: str):
+    """The compiled pattern, or a UsageError quoting the pattern and the problem."""
+    pattern = str_arg(pattern, fn, "pattern")
+    flags = str_arg(flags or "", fn, "flags")
+    bits = 0
+    for letter in flags:
+        if letter not in FLAGS:
+            raise UsageError(f"{fn}: unknown flag '{letter}' (allowed: {''.join(FLAGS)})")
+        bits |= FLAGS[letter]
+    try:
+        return regex.compile(pattern, bits)
+    except (regex.error, ValueError, OverflowError) as exc:
+        raise UsageError(f"{fn}: invalid pattern {pattern!r}: {exc}") from None
+
+
+def _timeout(ctx) -> float:
+    remaining = ctx.remaining_seconds() if hasattr(ctx, "remaining_seconds") else MATCH_TIMEOUT_S
+    return max(0.001, min(MATCH_TIMEOUT_S, remaining))
+
+
+def _run(ctx, fn: str, pattern: str, operation):
+    timeout = _timeout(ctx)
+    try:
+        return operation(timeout)
+    except TimeoutError:
+        raise PluginRuntimeError(f"{fn}: pattern {pattern!r} took longer than {timeout * 1000:.0f} ms "
+                                 "and was stopped (catastrophic backtracking?)") from None
+    except (regex.error, IndexError) as exc:
+        raise UsageError(f"{fn}: {exc}") from None
+
+
+def _record(m) -> dict:
+    return {"match": m.group(0), "start": m.start(), "stop": m.end(),
+            "groups": [g for g in m.groups()], "named": dict(m.groupdict())}
+
+
+def match(ctx, pattern, text, opts=None):
+    o = options(opts, "std.re.match", {"flags": "", "anchored": False})
+    rx = compile_pattern(pattern, o["flags"], "std.re.match")
+    text = str_arg(text, "std.re.match", "text")
+    finder = rx.match if bool_arg(o["anchored"], "std.re.match", "anchored") else rx.search
+    m = _run(ctx, "std.re.match", pattern, lambda t: finder(text, timeout=t))
+    return None if m is None else _record(m)
+
+
+def find_all(ctx, pattern, text, opts=None):
+    o = options(opts, "std.re.find_all", {"flags": "", "limit": None})
+    rx = compile_pattern(pattern, o["flags"], "std.re.find_all")
+    text = str_arg(text, "std.re.find_all", "text")
+    limit = None if o["limit"] is None else int_arg(o["limit"], "std.re.find_all", "limit", minimum=0)
+
+    def collect(timeout):
+        found = []
+        for m in rx.finditer(text, timeout=timeout):
+            if limit is not None and len(found) >= limit:
+                break
+            found.append(_record(m))
+        return found
+
+    return _run(ctx, "std.re.find_all", pattern, collect)
+
+
+def sub(ctx, pattern, replacement, text, opts=None):
+    o = options(opts, "std.re.sub", {"flags": "", "count": 0})
+    rx = compile_pattern(pattern, o["flags"], "std.re.sub")
+    replacement = str_arg(replacement, "std.re.sub", "replacement")
+    text = str_arg(text, "std.re.sub", "text")
+    count = int_arg(o["count"], "std.re.sub", "count", minimum=0)
+    return _run(ctx, "std.re.sub", pattern,
+                lambda t: rx.sub(replacement, text, count=count, timeout=t))
+
+
+def split(ctx, pattern, text, opts=None):
+    o = options(opts, "std.re.split", {"flags": "", "max": 0})
+    rx = compile_pattern(pattern, o["flags"], "std.re.split")
+    text = str_arg(text, "std.re.split", "text")
+    maxsplit = int_arg(o["max"], "std.re.split", "max", minimum=0)
+    return _run(ctx, "std.re.split", pattern,
+                lambda t: [p for p in rx.split(text, maxsplit=maxsplit, timeout=t) if p is not None])
+
+
+S = {"type": "string"}
+OPTS = {"type": "object"}
+RECORD = "{match, start, stop, groups = [..], named = {name = ..}}"
+
+FUNCTIONS = (
+    HostFunction("std.re", "match", "First match of a pattern anywhere in the text (`anchored` = at "
+                 "the start only). Flags: i, m, s, x.",
+                 (Param("pattern", S), Param("text", S),
+                  Param("opts", OPTS, "{flags='', anchored=false}", required=False)),
+                 RECORD + " or nil", None, match,
+                 example='local m = std.re.match("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05")\n'
+                         'assert(m.named.y == "2024" and m.groups[2] == "05")',
+                 rune_example='let m = std::re::match("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05");\n'
+                              'assert_eq!(m["named"]["y"], "2024");'),
+    HostFunction("std.re", "find_all", "Every non-overlapping match, in order.",
+                 (Param("pattern", S), Param("text", S),
+                  Param("opts", OPTS, "{flags='', limit}", required=False)),
+                 "[" + RECORD + "]", None, find_all,
+                 example='assert(#std.re.find_all("\\\\w+", "a bb ccc") == 3)',
+                 rune_example='assert_eq!(std::re::find_all("\\\\w+", "a bb ccc").len(), 3);'),
+    HostFunction("std.re", "sub", "Replace matches (all, or the first `count`); `\\1` and "
+                 "`\\g<name>` refer to groups.",
+                 (Param("pattern", S), Param("replacement", S), Param("text", S),
+                  Param("opts", OPTS, "{flags='', count=0}", required=False)),
+                 "string", None, sub,
+                 example='assert(std.re.sub("o+", "0", "foo boo") == "f0 b0")',
+                 rune_example='assert_eq!(std::re::sub("o+", "0", "foo boo"), "f0 b0");'),
+    HostFunction("std.re", "split", "Split the text at each match (captured groups are kept).",
+                 (Param("pattern", S), Param("text", S),
+                  Param("opts", OPTS, "{flags='', max=0}", required=False)),
+                 "[string]", None, split,
+                 example='assert(#std.re.split(",\\\\s*", "a, b,c") == 3)',
+                 rune_example='assert_eq!(std::re::split(",\\\\s*", "a, b,c").len(), 3);'),
+)
