@@ -58,7 +58,9 @@ def create_note(ctx, a):
     if a["path"] in ctx.note_ids():
         from .errors import KilnError
         raise KilnError(f"note already exists: {a['path']} (use update_note)")
-    ctx.writes.write(a["path"], kiln_api.compose_note(a["content"], a.get("frontmatter")))
+    text = kiln_api.compose_note(a["content"], a.get("frontmatter"))
+    kiln_api.guard_plugin_notes(ctx, a["path"], text, "create_note")
+    ctx.writes.write(a["path"], text)
     return {"path": a["path"], "created": True}
 
 
@@ -67,13 +69,16 @@ def update_note(ctx, a):
     note = ctx.note(ctx.note_id(a["path"]))
     frontmatter = a.get("frontmatter", note.frontmatter if note.frontmatter else None)
     body = a.get("content", note.body)
-    ctx.writes.write(note.id, kiln_api.compose_note(body, frontmatter))
+    text = kiln_api.compose_note(body, frontmatter)
+    kiln_api.guard_plugin_notes(ctx, note.id, text, "update_note")
+    ctx.writes.write(note.id, text)
     return {"path": note.id, "updated": True}
 
 
 def delete_note(ctx, a):
     ctx.require("kiln.write", "delete_note")
     note_id = ctx.note_id(a["path"])
+    kiln_api.guard_plugin_notes(ctx, note_id, None, "delete_note")
     ctx.writes.delete(note_id)
     return {"path": note_id, "deleted": True}
 

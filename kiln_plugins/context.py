@@ -44,6 +44,8 @@ class CallTree:
         limit = None if write_mb is None else write_mb * 1024 * 1024
         self.writes = kiln.writer.transaction(limit, plugin=plugin)
         self._stack = contextlib.ExitStack()
+        self.once: set[tuple[str, str, str]] = set()
+        """(plugin, capability, hash) the person allowed once, for this call tree only."""
         self._states: dict[str, Any] = {}
 
     def state_for(self, plugin: str):
@@ -56,9 +58,13 @@ class CallTree:
 
     def commit(self) -> list[str]:
         """Apply staged note writes, then commit state; returns the note ids written."""
-        written = self.writes.commit()
+        if self.writes.staged_writes() or self.writes.staged_deletes():
+            written = self.writes.commit()
+        else:
+            written = []
+            self.writes.rollback()
         self._stack.close()
-        return list(written or [])
+        return list(written)
 
     def rollback(self, exc: BaseException) -> None:
         """Drop staged writes and roll every state transaction back."""

@@ -45,8 +45,10 @@ class Kiln:
         self.approver = approver
         self.on_log = on_log
         self.on_hard_timeout = on_hard_timeout
-        self._once: set[tuple[str, str, str]] = set()
         self._lock = threading.RLock()
+        self._hashes: dict = {}
+        self._hashes_for = None
+        self._permissions: dict = {}
         self.registry = ToolRegistry(self)
 
     @classmethod
@@ -119,6 +121,17 @@ class Kiln:
         """
         import hashlib
 
+        cached = self._hashes.get((spec.name, spec.code_hash))
+        if cached is not None and self._hashes_for is self.plugins:
+            return cached
+        if self._hashes_for is not self.plugins:
+            self._hashes, self._hashes_for = {}, self.plugins
+        self._hashes[(spec.name, spec.code_hash)] = value = self._approval_hash(spec)
+        return value
+
+    def _approval_hash(self, spec) -> str:
+        import hashlib
+
         names = self.plugins.load_order(spec.name) if spec.name in self.plugins.active else [spec.name]
         if names == [spec.name]:
             return spec.code_hash
@@ -153,7 +166,11 @@ class Kiln:
 
         if spec is None:
             return PermissionSet.builtin()
-        return PermissionSet.from_spec(spec)
+        key = (spec.name, spec.code_hash)
+        perms = self._permissions.get(key)
+        if perms is None:
+            perms = self._permissions[key] = PermissionSet.from_spec(spec)
+        return perms
 
     # -- the capability decision ------------------------------------------------------
     def check_capability(self, ctx, capability: str) -> None:
@@ -161,10 +178,10 @@ class Kiln:
         from .capabilities import decide
 
         name = ctx.plugin or "builtin"
-        if ctx.plugin is None and not (capability == "kiln.write" and ctx.caller == "mcp"):
+        if ctx.plugin is None and not (capability in ("kiln.write", "plugins.write") and ctx.caller == "mcp"):
             return  # built-in tools act for the person at the CLI; agents need approval to write
         key = (name, capability, ctx.code_hash)
-        approved = key in self._once or self.approvals.is_granted(self.root, name, capability, ctx.code_hash)
+        approved = key in ctx.tree.once or self.approvals.is_granted(self.root, name, capability, ctx.code_hash)
         verdict = decide(name, ctx.permissions, capability, approved=approved, test_copy=ctx.test_mode)
         if verdict.allowed:
             return
@@ -174,7 +191,7 @@ class Kiln:
                 self.approvals.grant(self.root, name, capability, ctx.code_hash)
                 return
             if answer == "once":
-                self._once.add(key)
+                ctx.tree.once.add(key)  # for this call (and its nested calls) only
                 return
             raise CapabilityError(f"plugin '{name}': capability '{capability}' denied by the user")
         verdict.raise_if_refused()

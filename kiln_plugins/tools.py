@@ -131,6 +131,8 @@ class ToolRegistry:
             self._validators[key] = validator
         if not isinstance(args, dict):
             raise ToolArgumentError(f"{tool.name}: arguments must be an object, got {type(args).__name__}")
+        if validator.is_valid(args):
+            return
         error = jsonschema.exceptions.best_match(validator.iter_errors(args))
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "(arguments)"

@@ -120,15 +120,38 @@ def compose_note(content: str, frontmatter: dict | None) -> str:
     return f"---\n{head}\n---\n{content}"
 
 
+def _is_plugin_text(text: str | None) -> bool:
+    if not text:
+        return False
+    from ..note import parse_note
+
+    return parse_note("x.md", text).is_plugin or bool(_TYPE_PLUGIN.search(text.split("\n---", 1)[0]))
+
+
+_TYPE_PLUGIN = __import__("re").compile(r"(?m)^type[ \t]*:[ \t]*['\"]?plugin\b")
+
+
+def guard_plugin_notes(ctx, note_id: str, new_text: str | None, function: str) -> None:
+    """Creating, changing or deleting a plugin note also needs ``plugins.write`` (DESIGN §7)."""
+    if _is_plugin_text(new_text) or _is_plugin_text(ctx.writes.read(note_id) if note_id else None):
+        ctx.require("plugins.write", function)
+
+
 def write(ctx, path, content, frontmatter=None):
     if not isinstance(path, str) or not isinstance(content, str):
         raise UsageError("kiln.write(path, content, frontmatter?): path and content must be strings")
-    ctx.writes.write(path, compose_note(content, frontmatter))
+    text = compose_note(content, frontmatter)
+    from ..kiln_writer import check_note_id
+
+    check_note_id(path)
+    guard_plugin_notes(ctx, path, text, "kiln.write")
+    ctx.writes.write(path, text)
     return {"path": path}
 
 
 def delete(ctx, path):
     note_id = ctx.note_id(path)
+    guard_plugin_notes(ctx, note_id, None, "kiln.delete")
     ctx.writes.delete(note_id)
     return {"path": note_id}
 

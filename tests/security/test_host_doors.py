@@ -199,3 +199,54 @@ def test_state_db_is_the_persons_data_and_survives_cache_deletion(root):
             assert txn.get("k") == "v"
     con = sqlite3.connect(root / ".crucible" / "state.db")
     assert con.execute("select count(*) from audit").fetchone()[0] >= 1
+
+
+def test_writing_a_plugin_note_needs_plugins_write(root):
+    add_plugin(root, "breeder", '''
+function run(a)
+  kiln.write("plugins/child.md", "evil", {type = "plugin", name = "child"})
+end''', permissions=["kiln.write"])
+    add_plugin(root, "editor", 'function run2(a) kiln.write("plugins/breeder.md", "---\\ntype: plugin\\n---\\n") end',
+               permissions=["kiln.write"], tools={"run2": {"description": "x", "parameters": {"type": "object"}}})
+    add_plugin(root, "remover", 'function run3(a) kiln.delete("plugins/breeder.md") end',
+               permissions=["kiln.write"], tools={"run3": {"description": "x", "parameters": {"type": "object"}}})
+    with open_kiln(root) as kiln:
+        for name in ("breeder", "editor", "remover"):
+            kiln.approve(name)
+        for tool in ("run", "run2", "run3"):
+            with pytest.raises(CapabilityError, match="'plugins.write' without declaring"):
+                kiln.registry.call(tool, {})
+        assert not (root / "plugins/child.md").exists()
+        assert "function run(a)" in (root / "plugins/breeder.md").read_text()
+
+
+def test_agents_cannot_create_plugin_notes_through_builtins_without_approval(root):
+    with open_kiln(root) as kiln:
+        kiln.approvals.grant(kiln.root, "builtin", "kiln.write", "builtin")
+        with pytest.raises(ApprovalRequired, match="plugins.write"):
+            kiln.registry.call("create_note", {"path": "plugins/x.md", "content": "x",
+                                               "frontmatter": {"type": "plugin", "name": "x"}}, caller="mcp")
+        assert kiln.registry.call("create_note", {"path": "ok.md", "content": "x"}, caller="mcp")["created"]
+
+
+def test_allow_once_lasts_one_call(root):
+    add_plugin(root, "w", 'function run(a) kiln.write("once.md", "x") end', permissions=["kiln.write"])
+    answers = []
+
+    def approver(plugin, capability, detail):
+        answers.append((plugin, capability))
+        return "once"
+
+    with Kiln.open(root, approver=approver) as kiln:
+        kiln.registry.call("run", {})
+        kiln.registry.call("run", {})
+    assert answers == [("w", "kiln.write"), ("w", "kiln.write")]
+
+
+def test_deny_from_the_prompt_is_exit_3_and_nothing_written(root):
+    add_plugin(root, "w", 'function run(a) kiln.write("deny.md", "x") end', permissions=["kiln.write"])
+    with Kiln.open(root, approver=lambda *a: "deny") as kiln:
+        with pytest.raises(CapabilityError, match="denied by the user") as e:
+            kiln.registry.call("run", {})
+        assert e.value.exit_code == 3
+    assert not (root / "deny.md").exists()
