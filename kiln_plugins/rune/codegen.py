@@ -5,7 +5,8 @@ identifiers, so Rune names are never emitted), string constants come from a tabl
 (``K_<n>``), and the generated code never uses attribute access: runtime operations are
 plain names bound by :mod:`unit` (``ADD_``, ``FGET_``, …). Ints get inline fast paths with
 checked overflow; everything else goes through :mod:`ops`. Budget ticks sit at function entry
-and loop back-edges (``B_``), the call depth in ``D_``. Each generated line records the Rune
+and loop back-edges (``B_``); call depth is bounded by the Python frame limit the unit sets
+(each Rune call is one Python frame, calls through methods a few). Each generated line records the Rune
 place it came from so errors read ``path:line: message``.
 """
 
@@ -184,7 +185,7 @@ class Generator:
             items.collect(f.items, items.root)
         for e in items.errors:
             self.errors.append(CompileError(e.message, e.line, e.col))
-        self.emit("B_ = 0\nD_ = 0")
+        self.emit("B_ = 0")
         tests, bodies = [], {}
         fn_names = {}
         # Functions and consts are compiled with the place of their chunk.
@@ -268,7 +269,7 @@ class Generator:
         params = self.params(node.params)
         self.emit(f"def {sym.pyname}({', '.join(p for p, _ in params)}):")
         self.lvl += 1
-        self.emit("global B_, D_\n" + TICK + "\nD_ += 1\nif D_ > MAXD_: DEPTH_()")
+        self.emit("global B_\n" + TICK)
         self.bind_params(params)
         self.fn_body(node.body)
         self.lvl -= 1
@@ -290,8 +291,10 @@ class Generator:
                 self.let_pattern(pat, py)
 
     def fn_body(self, body: A.Block) -> None:
-        val = self.block(body, want=True)
-        self.emit(f"D_ -= 1\nreturn {val}")
+        """Emit a function body; an ``if``/``match`` tail returns from each branch."""
+        val = self.block(body, want=True, ret=True)
+        if val is not None:
+            self.emit(f"return {val}")
 
     def const_def(self, sym: Sym) -> None:
         node: A.ConstDef = sym.node
@@ -317,7 +320,7 @@ class Generator:
         self.place = (self.path, self.first)
         self.emit(f"def {name}():")
         self.lvl += 1
-        self.emit("global B_, D_")
+        self.emit("global B_")
         tail = stmts[-1] if stmts and isinstance(stmts[-1], A.ExprStmt) else None
         body = A.Block(1, 1, tuple(stmts[:-1]) if tail else tuple(stmts), tail.expr if tail else None)
         val = self.block(body, want=True)
@@ -351,8 +354,8 @@ class Generator:
         return self.items.resolve(self.fn.scope, tuple(path), node)
 
     # ------------------------------------------------------------ blocks and statements
-    def block(self, b: A.Block, want: bool = True) -> str:
-        """Emit a block's statements; return its value expression."""
+    def block(self, b: A.Block, want: bool = True, ret: bool = False):
+        """Emit a block's statements; return its value expression (None: already returned)."""
         if b.label is not None:
             return self.labelled_block(b, want)
         fn = self.fn
@@ -372,6 +375,14 @@ class Generator:
             if b.tail is None:
                 return "UNIT_"
             self.at(b.tail)
+            if ret and isinstance(b.tail, (A.If, A.Match, A.Block)):
+                if isinstance(b.tail, A.If):
+                    self._if(b.tail, "return")
+                elif isinstance(b.tail, A.Match):
+                    self.x_Match(b.tail, result="return")
+                else:
+                    return self.block(b.tail, True, True)
+                return None
             return self.expr(b.tail) if want else (self.effect(b.tail) or "UNIT_")
         finally:
             fn.vars.pop()
@@ -525,10 +536,18 @@ class Generator:
             return f"(({a} {op} {b}) if {pre}{self.int_test(a, b)} else {COMPARE[op]}({a}, {b}))"
         if op in ("+", "-", "*"):
             a, b, pre = self.simple2(a, b)
-            r = self.fresh("r_")
-            return (f"(({r} if {I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX} else OVF_())"
-                    f" if {pre}{self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
+            return self.arith_fast(op, a, b, pre)
         return f"{ARITH[op]}({a}, {b})"
+
+    def arith_fast(self, op: str, a: str, b: str, pre: str = "") -> str:
+        """Inline checked i64 ``a op b`` for simple operands, falling back to ops."""
+        r = self.fresh("r_")
+        check = f"{I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX}"
+        if _int_lit(b) and int(b.strip("()")) >= 0 and op in ("+", "-"):
+            check = f"({r} := {a} {op} {b}) {'<=' if op == '+' else '>='} " \
+                    f"{I64_MAX if op == '+' else I64_MIN}"
+        return (f"(({r} if {check} else OVF_())"
+                f" if {pre}{self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
 
     def simple2(self, a: str, b: str):
         """Make both operands safe to evaluate twice (walrus temps)."""
@@ -625,9 +644,7 @@ class Generator:
 
     def binop(self, op: str, a: str, b: str, e) -> str:
         if op in ("+", "-", "*") and _simple(a) and _simple(b):
-            r = self.fresh("r_")
-            return (f"(({r} if {I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX} else OVF_())"
-                    f" if {self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
+            return self.arith_fast(op, a, b)
         return f"{ARITH[op]}({a}, {b})"
 
     def x_Is(self, e: A.Is) -> str:
@@ -709,7 +726,7 @@ class Generator:
         t = self.fresh()
         self.emit(f"{t} = {v}\nif TRYSTOP_({t}):")
         self.lvl += 1
-        self.emit(f"{'D_ -= 1; ' if self.fn.depth else ''}return TRYOUT_({t})")
+        self.emit(f"return TRYOUT_({t})")
         self.lvl -= 1
         return f"TRYVAL_({t})"
 
@@ -780,7 +797,9 @@ class Generator:
         self.fn.vars.pop()
         self.lvl -= 1
         if e.else_ is None:
-            if result:
+            if result == "return":
+                self.emit("else:\n    return UNIT_")
+            elif result:
                 self.emit(f"else:\n    {result} = UNIT_")
             return
         self.emit("else:")
@@ -794,6 +813,11 @@ class Generator:
 
     def branch(self, body, result) -> None:
         mark = self.capture()
+        if result == "return":
+            if not isinstance(body, A.Block):
+                body = A.Block(body.line, body.col, (), body)
+            self.fn_body(body)
+            return
         if isinstance(body, A.Block):
             v = self.block(body, want=result is not None)
         else:
@@ -806,11 +830,12 @@ class Generator:
         if len(self.lines) == mark:
             self.emit("pass")
 
-    def x_Match(self, e: A.Match, want: bool = True) -> str:
+    def x_Match(self, e: A.Match, want: bool = True, result=None) -> str:
         self.at(e)
         subj = self.fresh()
         self.emit(f"{subj} = {self.expr(e.expr)}")
-        result = self.fresh() if want else None
+        if result is None:
+            result = self.fresh() if want else None
         depth = 0
         first = True
         for arm in e.arms:
@@ -834,10 +859,11 @@ class Generator:
             self.lvl -= 1
             self.fn.vars.pop()
         if result:
+            fallback = "return UNIT_" if result == "return" else f"{result} = UNIT_"
             if first:
-                self.emit(f"{result} = UNIT_")
+                self.emit(fallback)
             else:
-                self.emit(f"else:\n    {result} = UNIT_")
+                self.emit(f"else:\n    {fallback}")
         self.lvl -= depth
         return result or "UNIT_"
 
@@ -1009,8 +1035,6 @@ class Generator:
     def x_Return(self, e: A.Return) -> str:
         self.at(e)
         val = self.expr(e.value) if e.value is not None else "UNIT_"
-        if self.fn.depth:
-            self.emit("D_ -= 1")
         self.emit(f"return {val}")
         return "UNIT_"
 
@@ -1023,11 +1047,10 @@ class Generator:
         mark = self.capture()
         self.lvl += 1
         params = self.params(e.params)
-        self.emit("global B_, D_\n" + TICK + "\nD_ += 1\nif D_ > MAXD_: DEPTH_()")
+        self.emit("global B_\n" + TICK)
         self.bind_params(params)
         body = e.body if isinstance(e.body, A.Block) else A.Block(e.line, e.col, (), e.body)
-        val = self.block(body, want=True)
-        self.emit(f"D_ -= 1\nreturn {val}")
+        self.fn_body(body)
         self.lvl -= 1
         got = self.take(mark)
         caps = list(self.fn.captures)

@@ -23,6 +23,16 @@ from . import fmt, methods, ops, values
 __all__ = ["RuneUnit", "compile_chunks"]
 
 _UNIT_IDS = iter(range(1, 1 << 62))
+_FRAME_MARGIN = 6  # frames between _run and the first generated frame, plus slack
+
+
+def _frame_depth() -> int:
+    """Number of Python frames on the current stack."""
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
 
 
 def compile_chunks(chunks: Sequence[CodeChunk], host_modules=()) -> codegen.Program:
@@ -169,9 +179,9 @@ class RuneUnit:
         rt = self.runtime
         rt.start()
         old_limit = sys.getrecursionlimit()
-        need = self.limits.call_depth * 4 + 500
-        if need > old_limit:
-            sys.setrecursionlimit(need)
+        # Each Rune call is one Python frame (a few through methods), so the frame limit
+        # bounds the call depth; RecursionError becomes LimitExceeded("call_depth").
+        sys.setrecursionlimit(_frame_depth() + self.limits.call_depth + _FRAME_MARGIN)
         done = threading.Event()
         watchdog = None
         if self.on_hard_timeout is not None:
@@ -194,8 +204,7 @@ class RuneUnit:
         finally:
             done.set()
             rt.stop()
-            if need > old_limit:
-                sys.setrecursionlimit(old_limit)
+            sys.setrecursionlimit(old_limit)
 
     def _watch(self, done: threading.Event) -> None:
         if not done.wait(self.limits.timeout_ms / 1000 + 1.0):
@@ -332,7 +341,6 @@ class Runtime:
         self.used = 0
         self.deadline = time.monotonic() + self.limits.timeout_ms / 1000
         self.g["B_"] = min(SLICE, self.limits.instructions)
-        self.g["D_"] = 0
         if hasattr(values, "Meter") or True:
             from .meter import Meter
             self.meter = Meter(self.limits, self.plugin)
@@ -351,9 +359,6 @@ class Runtime:
         if time.monotonic() > self.deadline:
             raise LimitExceeded("timeout_ms", self.limits.timeout_ms, plugin=self.plugin)
         self.g["B_"] = min(granted, self.limits.instructions - self.used)
-
-    def depth(self) -> None:
-        raise LimitExceeded("call_depth", self.limits.call_depth, plugin=self.plugin)
 
     # ------------------------------------------------------------ messages
     def message_of(self, e: BaseException) -> str:
@@ -546,9 +551,9 @@ class Runtime:
             "JUMPVAL_": lambda x: x.value,
             "PRINT_": print_, "PRINTN_": print_, "FMT_": fmt.format_args, "PANIC_": panic,
             "ASSERTEQ_": asserteq, "ASSERTNE_": assertne,
-            "REFILL_": refill, "DEPTH_": self.depth, "MAXD_": self.limits.call_depth,
+            "REFILL_": refill,
             "NOVAL_": NOVAL, "CONSTING_": lambda: CONSTING, "CYCLE_": const_cycle,
-            "B_": 0, "D_": 0, "type": type, "int": int, "float": float, "bool": bool,
+            "B_": 0, "type": type, "int": int, "float": float, "bool": bool,
             "len": len,
         }
 
