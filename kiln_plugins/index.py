@@ -8,6 +8,7 @@ changes; the resolver and the link graph are built lazily, once per version.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,7 @@ class KilnIndex:
         self.last_changes = Changes()
         """What the latest open/refresh/update_paths re-read (a warm start's own work)."""
         self._cache = cache
+        self._lock = threading.RLock()  # a watcher thread may refresh while tools read
         self._stamps: dict[str, tuple[int, int]] = {}
         self._loaded: dict[str, Note] = {}
         self._tags: dict[str, tuple[str, ...]] = {}
@@ -111,14 +113,17 @@ class KilnIndex:
 
     def refresh(self, progress: Progress | None = None) -> Changes:
         """Re-scan the kiln and re-parse only the notes whose file changed."""
-        changes = self._sync(scan_kiln(self.root), progress)
-        if changes:
-            self.version += 1
-        return changes
+        disk = scan_kiln(self.root)
+        with self._lock:
+            changes = self._sync(disk, progress)
+            if changes:
+                self.version += 1
+            return changes
 
     def update_paths(self, note_ids: Iterable[str]) -> Changes:
         """Re-read the given notes after the host wrote or deleted them."""
-        disk = dict(self._stamps)
+        with self._lock:
+            disk = dict(self._stamps)
         wanted = set()
         for note_id in note_ids:
             note_id = note_id.replace("\\", "/").lstrip("/")
@@ -128,59 +133,61 @@ class KilnIndex:
             if is_note_id(note_id) and path.is_file():
                 st = path.stat()
                 disk[note_id] = (st.st_mtime_ns, st.st_size)
-        changes = self._sync(disk, None, only=wanted)
-        if changes:
-            self.version += 1
-        return changes
+        with self._lock:
+            changes = self._sync(disk, None, only=wanted)
+            if changes:
+                self.version += 1
+            return changes
 
     def _sync(self, disk: dict[str, tuple[int, int]], progress: Progress | None,
               only: set[str] | None = None) -> Changes:
-        old = self._stamps
-        added = [i for i in disk if i not in old]
-        changed = [i for i in disk if i in old and old[i] != disk[i]]
-        if only is not None:  # explicit paths are re-read even when their stamp looks equal
-            changed += [i for i in only if i in disk and i in old and i not in changed]
-        removed = [i for i in old if i not in disk]
-        todo = added + changed
-        parsed: list[Note] = []
-        total = len(todo)
-        step = max(1, total // 100)
-        if progress and total:
-            progress(0, total)
-        for n, note_id in enumerate(todo, 1):
-            try:
-                parsed.append(read_note(self.root, note_id))
-            except NoteParseError as exc:
-                self._scan_diags[note_id] = Diagnostic(note_id, 0, exc.message)
-                removed.append(note_id)
-                disk.pop(note_id, None)
-            if progress and (n % step == 0 or n == total):
-                progress(n, total)
-        gone = [i for i in removed if i in old]
-        if gone:
-            self._cache.delete(gone)
-        if parsed:
-            self._cache.put(parsed)
-        new_stamps = dict(disk)
-        for note in parsed:
-            new_stamps[note.id] = (note.mtime_ns, note.size)
-            self._scan_diags.pop(note.id, None)
-            self._remember(note)
-        for note_id in removed:
-            new_stamps.pop(note_id, None)
-            for table in (self._loaded, self._tags, self._types, self._diags, self._titles):
-                table.pop(note_id, None)
-        self._stamps = new_stamps
-        if any(i not in old for i in new_stamps) or any(i not in new_stamps for i in old):
-            self._structure += 1  # resolution may change anywhere: rebuild resolver and graph
-            self._graph_dirty = None
-        elif self._graph_dirty is not None:
-            self._graph_dirty.update(n.id for n in parsed)
-        added_ok = {n.id for n in parsed}
-        self.last_changes = Changes(tuple(sorted(i for i in added if i in added_ok)),
-                       tuple(sorted(i for i in changed if i in added_ok)),
-                       tuple(sorted(i for i in set(removed) if i in old)))
-        return self.last_changes
+        with self._lock:
+            old = self._stamps
+            added = [i for i in disk if i not in old]
+            changed = [i for i in disk if i in old and old[i] != disk[i]]
+            if only is not None:  # explicit paths are re-read even when their stamp looks equal
+                changed += [i for i in only if i in disk and i in old and i not in changed]
+            removed = [i for i in old if i not in disk]
+            todo = added + changed
+            parsed: list[Note] = []
+            total = len(todo)
+            step = max(1, total // 100)
+            if progress and total:
+                progress(0, total)
+            for n, note_id in enumerate(todo, 1):
+                try:
+                    parsed.append(read_note(self.root, note_id))
+                except NoteParseError as exc:
+                    self._scan_diags[note_id] = Diagnostic(note_id, 0, exc.message)
+                    removed.append(note_id)
+                    disk.pop(note_id, None)
+                if progress and (n % step == 0 or n == total):
+                    progress(n, total)
+            gone = [i for i in removed if i in old]
+            if gone:
+                self._cache.delete(gone)
+            if parsed:
+                self._cache.put(parsed)
+            new_stamps = dict(disk)
+            for note in parsed:
+                new_stamps[note.id] = (note.mtime_ns, note.size)
+                self._scan_diags.pop(note.id, None)
+                self._remember(note)
+            for note_id in removed:
+                new_stamps.pop(note_id, None)
+                for table in (self._loaded, self._tags, self._types, self._diags, self._titles):
+                    table.pop(note_id, None)
+            self._stamps = new_stamps
+            if any(i not in old for i in new_stamps) or any(i not in new_stamps for i in old):
+                self._structure += 1  # resolution may change anywhere: rebuild resolver and graph
+                self._graph_dirty = None
+            elif self._graph_dirty is not None:
+                self._graph_dirty.update(n.id for n in parsed)
+            added_ok = {n.id for n in parsed}
+            self.last_changes = Changes(tuple(sorted(i for i in added if i in added_ok)),
+                           tuple(sorted(i for i in changed if i in added_ok)),
+                           tuple(sorted(i for i in set(removed) if i in old)))
+            return self.last_changes
 
     def _remember(self, note: Note) -> None:
         self._loaded[note.id] = note
@@ -200,18 +207,19 @@ class KilnIndex:
 
     def get(self, note_id: str) -> Note | None:
         """The note with this id, or None."""
-        if note_id not in self._stamps:
-            return None
-        note = self._loaded.get(note_id)
-        if note is None:
-            note = self._cache.load(note_id)
-            if note is None:  # the cache lost it (another process): read the file again
-                try:
-                    note = read_note(self.root, note_id)
-                except NoteParseError:
-                    return None
-            self._loaded[note_id] = note
-        return note
+        with self._lock:
+            if note_id not in self._stamps:
+                return None
+            note = self._loaded.get(note_id)
+            if note is None:
+                note = self._cache.load(note_id)
+                if note is None:  # the cache lost it (another process): read the file again
+                    try:
+                        note = read_note(self.root, note_id)
+                    except NoteParseError:
+                        return None
+                self._loaded[note_id] = note
+            return note
 
     def title(self, note_id: str) -> str | None:
         """A note's title without loading the note; None for an unknown id."""
@@ -247,13 +255,14 @@ class KilnIndex:
 
     def resolve_link(self, target: str, source_id: str | None = None) -> Resolution:
         """Resolve a link target with its ambiguity flag (DESIGN §3 order)."""
-        resolver = self._resolver_now()
-        folder = source_id.rsplit("/", 1)[0] if source_id and "/" in source_id else ""
-        key = (target, folder)
-        hit = self._resolved.get(key)
-        if hit is None:
-            hit = self._resolved[key] = resolver.resolve(target, source_id)
-        return hit
+        with self._lock:
+            resolver = self._resolver_now()
+            folder = source_id.rsplit("/", 1)[0] if source_id and "/" in source_id else ""
+            key = (target, folder)
+            hit = self._resolved.get(key)
+            if hit is None:
+                hit = self._resolved[key] = resolver.resolve(target, source_id)
+            return hit
 
     def resolve(self, target: str, source_id: str | None = None) -> str | None:
         """The note id ``target`` names as written in ``source_id``, or None when dangling."""
@@ -262,15 +271,16 @@ class KilnIndex:
     @property
     def graph(self) -> nx.DiGraph:
         """Link graph over note ids; dangling targets are nodes with ``dangling=True``."""
-        if self._graph is None or (self._graph[0] != self.version and self._graph_dirty is None):
-            self._graph = (self.version, self._build_graph())
-            self._graph_dirty = set()
-        elif self._graph[0] != self.version:
-            g = self._graph[1]
-            self._update_graph(g, self._graph_dirty)
-            self._graph = (self.version, g)
-            self._graph_dirty = set()
-        return self._graph[1]
+        with self._lock:
+            if self._graph is None or (self._graph[0] != self.version and self._graph_dirty is None):
+                self._graph = (self.version, self._build_graph())
+                self._graph_dirty = set()
+            elif self._graph[0] != self.version:
+                g = self._graph[1]
+                self._update_graph(g, self._graph_dirty)
+                self._graph = (self.version, g)
+                self._graph_dirty = set()
+            return self._graph[1]
 
     def _update_graph(self, g: nx.DiGraph, edited: set[str]) -> None:
         """Redo the out-edges of edited notes in place (the set of notes is unchanged)."""
