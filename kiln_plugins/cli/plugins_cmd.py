@@ -202,8 +202,17 @@ def plugins_install(state: CliState, file: Path, scope: str, force: bool) -> Non
 @click.option("--capability", "capability", help="Only this capability (default: every risky one declared).")
 @click.pass_obj
 def plugins_approve(state: CliState, name: str, capability: str | None) -> None:
-    """Approve a plugin's risky capabilities for its current code (never prompts)."""
+    """Approve a plugin's risky capabilities for its current code (never prompts).
+
+    ``cru plugins approve agent`` lets MCP agents write plugin notes (``plugins.write``).
+    """
     kiln = state.open()
+    if name == "agent" and kiln.plugins.get(name) is None:
+        from ..agent_tools import approve_agent
+
+        approve_agent(kiln)
+        console.print("Approved plugins.write for agent: MCP clients may create and update plugin notes.")
+        return
     granted = kiln.approve(name, capability)
     for cap in granted:
         console.print(f"Approved {cap} for {name} ({kiln.approval_hash(kiln.plugins.get(name))[:12]}).")
