@@ -568,7 +568,7 @@ class Generator:
             return "True"
         if _int_lit(a):
             return f"type({b}) is int"
-        if _int_lit(b):
+        if _int_lit(b) or a == b:
             return f"type({a}) is int"
         return f"type({a}) is type({b}) is int"
 
@@ -624,11 +624,29 @@ class Generator:
             get, put = f"TGET_({{o}}, {t.index})", f"TSET_({{o}}, {t.index}, {{v}})"
         else:
             obj, idx, val = self.exprs([t.obj, t.index, e.value])
-            if e.op != "=" and not _simple(idx):
-                ti = self.fresh()
-                self.emit(f"{ti} = {idx}")
-                idx = ti
-            get, put = f"IGET_({{o}}, {idx})", f"ISET_({{o}}, {idx}, {{v}})"
+            for name in ("obj", "idx", "val"):
+                code = locals()[name]
+                if not _simple(code):
+                    tmp = self.fresh()
+                    self.emit(f"{tmp} = {code}")
+                    if name == "obj":
+                        obj = tmp
+                    elif name == "idx":
+                        idx = tmp
+                    else:
+                        val = tmp
+            o, i = obj, idx
+            get = (f"({o}[{i}] if type({o}) is list and type({i}) is int and 0 <= {i} < len({o})"
+                   f" else IGET_({o}, {i}))")
+            if e.op != "=":
+                val = self.binop(e.op[:-1], get, val, e)
+                if not _simple(val):
+                    tmp = self.fresh()
+                    self.emit(f"{tmp} = {val}")
+                    val = tmp
+            self.emit(f"if type({o}) is list and type({i}) is int and 0 <= {i} < len({o}): "
+                      f"{o}[{i}] = {val}\nelse: ISET_({o}, {i}, {val})")
+            return "UNIT_"
         if e.op != "=":
             if not _simple(obj):
                 to = self.fresh()
@@ -718,7 +736,9 @@ class Generator:
 
     def x_Index(self, e: A.Index) -> str:
         obj, idx = self.exprs([e.obj, e.index])
-        return f"IGET_({obj}, {idx})"
+        o, i, pre = self.simple2(obj, idx)
+        return (f"({o}[{i}] if {pre}type({o}) is list and type({i}) is int and 0 <= {i} < len({o})"
+                f" else IGET_({o}, {i}))")
 
     def x_Try(self, e: A.Try) -> str:
         self.at(e)
@@ -936,7 +956,17 @@ class Generator:
     def x_While(self, e: A.While, want: bool = True) -> str:
         self.at(e)
         lp = self.new_loop(e.label, want)
-        cond_lines = []
+        if not isinstance(e.cond, A.LetCond):
+            mark = self.capture()
+            self.fn.vars.append({})
+            c = self.cond(e.cond)
+            self.fn.vars.pop()
+            if not self.take(mark):
+                body = self.loop_body(e.body)
+                self.fn.loops.pop()
+                self.at(e)
+                self.loop_frame(lp, body, f"while {c}:")
+                return lp.result or "UNIT_"
 
         def pre():
             if isinstance(e.cond, A.LetCond):
@@ -954,7 +984,15 @@ class Generator:
 
     def x_For(self, e: A.For, want: bool = True) -> str:
         self.at(e)
-        it = self.expr(e.iter)
+        r = e.iter
+        if isinstance(r, A.Range) and r.start is not None and r.end is not None:
+            a, b = self.exprs([r.start, r.end])
+            a, b, pre = self.simple2(a, b)
+            stop = f"{b} + 1" if r.inclusive else b
+            it = (f"(range({a}, {stop}) if {pre}{self.int_test(a, b)} "
+                  f"else ITER_(RANGE_({a}, {b}, {r.inclusive})))")
+        else:
+            it = f"ITER_({self.expr(e.iter)})"
         lp = self.new_loop(e.label, want)
         item = self.fresh()
 
@@ -967,7 +1005,7 @@ class Generator:
         body = self.loop_body(e.body, bind)
         self.fn.loops.pop()
         self.at(e)
-        self.loop_frame(lp, body, f"for {item} in ITER_({it}):")
+        self.loop_frame(lp, body, f"for {item} in {it}:")
         return lp.result or "UNIT_"
 
     def labelled_block(self, b: A.Block, want: bool) -> str:

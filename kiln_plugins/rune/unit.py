@@ -554,7 +554,7 @@ class Runtime:
             "REFILL_": refill,
             "NOVAL_": NOVAL, "CONSTING_": lambda: CONSTING, "CYCLE_": const_cycle,
             "B_": 0, "type": type, "int": int, "float": float, "bool": bool,
-            "len": len,
+            "len": len, "range": range, "list": list,
         }
 
 
