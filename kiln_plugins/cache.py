@@ -148,15 +148,30 @@ class Cache:
         return tags, types, diags, titles
 
     def links(self) -> dict[str, list]:
-        """Note id -> [[target, kind], ...] for every cached note (builds the graph)."""
+        """Note id -> [[target, kind], ...] for every cached note whose row is readable."""
+        out = {}
         with self.lock:
-            return {r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT id, links FROM notes")}
+            for note_id, text in self.conn.execute("SELECT id, links FROM notes"):
+                try:
+                    out[note_id] = [(str(t), str(k)) for t, k in json.loads(text)]
+                except (ValueError, TypeError):
+                    continue
+        return out
 
     def load(self, note_id: str) -> Note | None:
-        """The cached note, or None."""
+        """The cached note, or None (also when its row is unreadable)."""
         with self.lock:
             row = self.conn.execute("SELECT data FROM notes WHERE id = ?", (note_id,)).fetchone()
-        return note_from_json(row[0]) if row else None
+        try:
+            return note_from_json(row[0]) if row else None
+        except (ValueError, TypeError):
+            return None
+
+    def reset(self) -> None:
+        """Drop every row (the cache is derived data; callers re-parse)."""
+        with self.lock, self.conn:
+            self.conn.execute("DELETE FROM notes")
+            self.conn.execute("DELETE FROM fts")
 
     def put(self, notes: Iterable[Note]) -> None:
         """Insert or replace notes (and their full-text rows) in one transaction."""

@@ -8,6 +8,7 @@ changes; the resolver and the link graph are built lazily, once per version.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .search import SearchHit, search_notes
 __all__ = ["KilnIndex", "Changes", "NoteMapping"]
 
 Progress = Callable[[int, int], None]
+CACHE_PLACE = ".crucible/cache.db"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +104,12 @@ class KilnIndex:
         if not root.is_dir():
             raise UsageError(f"kiln folder not found: {root}")
         index = cls(root, Cache.open(root, persist=persist))
-        cached = index._cache.stamps()
-        index._stamps = dict(cached)
-        (index._tags, index._types, index._diags, index._titles) = index._cache.summaries()
+        try:
+            index._stamps = index._cache.stamps()
+            (index._tags, index._types, index._diags, index._titles) = index._cache.summaries()
+        except (sqlite3.DatabaseError, ValueError, TypeError):
+            index._cache.reset()  # damaged rows: derived data, so start over
+            index._stamps, index._tags, index._types, index._diags, index._titles = {}, {}, {}, {}, {}
         index._sync(scan_kiln(root), progress)
         index.version = 1
         return index
@@ -164,10 +169,15 @@ class KilnIndex:
                 if progress and (n % step == 0 or n == total):
                     progress(n, total)
             gone = [i for i in removed if i in old]
-            if gone:
-                self._cache.delete(gone)
-            if parsed:
-                self._cache.put(parsed)
+            try:
+                if gone:
+                    self._cache.delete(gone)
+                if parsed:
+                    self._cache.put(parsed)
+                self._scan_diags.pop(CACHE_PLACE, None)
+            except sqlite3.Error as exc:  # the next start re-parses what was not stored
+                self._scan_diags[CACHE_PLACE] = Diagnostic(
+                    CACHE_PLACE, 0, f"index cache not updated: {exc}", severity="warning")
             new_stamps = dict(disk)
             for note in parsed:
                 new_stamps[note.id] = (note.mtime_ns, note.size)
@@ -315,6 +325,9 @@ class KilnIndex:
 
     def _build_graph(self) -> nx.DiGraph:
         links = self._cache.links()
+        for note_id in self._stamps:
+            if note_id not in links and note_id not in self._loaded:
+                self.get(note_id)  # its cached row was unreadable: get() reads the file
         for note_id, note in self._loaded.items():
             links[note_id] = [[l.target, l.kind] for l in note.links]
         edges: dict[tuple[str, str], list] = {}

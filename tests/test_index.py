@@ -228,3 +228,21 @@ def test_read_only_kiln_keeps_cache_in_memory(tmp_path):
 def test_missing_kiln_folder_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="kiln folder not found"):
         KilnIndex.open(tmp_path / "nope")
+
+
+def test_damaged_cache_rows_fall_back_to_the_files(sample):
+    KilnIndex.open(sample).close()
+    conn = sqlite3.connect(sample / ".crucible" / "cache.db")
+    conn.execute("UPDATE notes SET data = 'not json', links = '[[1' WHERE id = 'Home.md'")
+    conn.commit()
+    conn.close()
+    with KilnIndex.open(sample) as ix:
+        assert ix.last_changes == Changes()
+        assert ix.notes["Home.md"] == read_note(sample, "Home.md")
+        assert "Inbox.md" in ix.outlinks("Home.md")
+    conn = sqlite3.connect(sample / ".crucible" / "cache.db")
+    conn.execute("UPDATE notes SET diags = '{bad' WHERE id = 'Home.md'")
+    conn.commit()
+    conn.close()
+    with KilnIndex.open(sample) as ix:
+        assert len(ix.last_changes.added) == 15 and ix.diagnostics == []
