@@ -16,7 +16,7 @@ import base64
 import datetime as _dt
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -215,13 +215,19 @@ def parse_note(note_id: str, text: str, *, mtime_ns: int = 0, size: int = 0,
     aliases = tuple(frontmatter_tags_like(fm.data.get("aliases", fm.data.get("alias"))))
 
     title = fm.data.get("title")
-    if not isinstance(title, (str, int, float)) or isinstance(title, bool) or not str(title).strip():
-        title = next((h.text for h in headings if h.level == 1 and h.text), None)
-    note = Note(id=note_id, title="", content=text, body=body, body_line=body_line,
+    if isinstance(title, (str, int, float)) and not isinstance(title, bool) and str(title).strip():
+        title = str(title).strip()
+    else:
+        title = next((h.text for h in headings if h.level == 1 and h.text), None) or _stem(note_id)
+    return Note(id=note_id, title=title, content=text, body=body, body_line=body_line,
                 frontmatter=fm.data, frontmatter_lines=fm.lines, tags=tags, aliases=aliases,
                 links=links, headings=headings, fences=fences, diagnostics=tuple(diags),
                 mtime_ns=mtime_ns, size=size)
-    return replace(note, title=str(title).strip() if title is not None else note.stem)
+
+
+def _stem(note_id: str) -> str:
+    name = note_id.rsplit("/", 1)[-1]
+    return name[:-3] if name.lower().endswith(".md") else name
 
 
 def frontmatter_tags_like(value: Any) -> list[str]:
@@ -246,24 +252,17 @@ def _blocks(body: str, body_line: int):
             code_ranges.append((start, end))
             info = tok.info.strip()
             words = info.split()
-            closed = end - start >= 2 and _is_closing_fence(body, end - 1, tok.markup)
+            # the closing fence's line, or the last line of an unclosed fence
             fences.append(Fence(info=info, lang=words[0].lower() if words else "",
                                 attrs=tuple(words[1:]), content=tok.content,
                                 start_line=body_line + start, code_line=body_line + start + 1,
-                                end_line=body_line + (end - 1 if closed else min(end, n_lines) - 1)))
+                                end_line=body_line + min(end, n_lines) - 1))
         elif tok.type == "code_block" and tok.map:
             code_ranges.append(tuple(tok.map))
         elif tok.type == "heading_open" and tok.map:
             text = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
             headings.append(Heading(level=int(tok.tag[1]), text=text, line=body_line + tok.map[0]))
     return tuple(fences), tuple(headings), code_ranges
-
-
-def _is_closing_fence(body: str, line_index: int, markup: str) -> bool:
-    lines = body.split("\n", line_index + 1)
-    if line_index >= len(lines):
-        return False
-    return lines[line_index].strip().startswith(markup)
 
 
 def read_note(root: Path, note_id: str) -> Note:
