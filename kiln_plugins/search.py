@@ -88,7 +88,7 @@ def _like_escape(s: str) -> str:
 def _filters(pq: ParsedQuery) -> tuple[str, list]:
     clauses, args = [], []
     for tag in pq.tags:
-        t = _like_escape(tag.strip("/"))
+        t = _like_escape(tag.strip().lstrip("#").strip("/"))
         clauses.append("(n.tags LIKE ? ESCAPE '\\' OR n.tags LIKE ? ESCAPE '\\')")
         args += [f"%\x1f{t}\x1f%", f"%\x1f{t}/%"]
     for path in pq.paths:

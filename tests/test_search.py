@@ -73,6 +73,7 @@ def test_filters_in_query_and_as_arguments(ix):
     assert paths(ix.search("graph", type="paper", tag="research/ml")) == [
         "Research/Papers/Attention Is All You Need.md"]
     assert paths(ix.search("path:Home.md")) == ["Home.md"]
+    assert set(paths(ix.search("", tag="#npc"))) == set(paths(ix.search("tag:npc")))
     assert ix.search("tag:nosuchtag") == [] and ix.search("") == []
     assert len(ix.search("the", limit=2)) == 2
 
