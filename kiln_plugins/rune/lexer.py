@@ -175,8 +175,8 @@ class _Lexer:
             p += 1
             while p < n and (src[p].isdigit() or src[p] == "_"):
                 p += 1
-        elif not after_dot and p + 1 < n and src[p] == "." and not (
-                src[p + 1] == "." or src[p + 1] == "_" or src[p + 1].isalpha()):
+        elif not after_dot and p < n and src[p] == "." and (p + 1 >= n or not (
+                src[p + 1] == "." or src[p + 1] == "_" or _ident_start(src[p + 1]))):
             is_float = True  # `1.` is a float
             p += 1
         if not after_dot and p < n and src[p] in "eE":

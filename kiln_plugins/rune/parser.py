@@ -31,26 +31,26 @@ class ParseError(Exception):
 
 
 def _binary(p: "Parser", left, tok: Token, prec: int):
-    right = p.expr(prec + 1)
+    right = p.expr(prec + 1, p._no_struct)
     return A.Binary(tok.line, tok.col, tok.value, left, right)
 
 
 def _compare(p: "Parser", left, tok: Token, prec: int):
-    right = p.expr(prec + 1)
+    right = p.expr(prec + 1, p._no_struct)
     return A.Binary(tok.line, tok.col, tok.value, left, right)
 
 
 def _assign(p: "Parser", left, tok: Token, prec: int):
     if not isinstance(left, (A.Path, A.Field, A.TupleIndex, A.Index)):
         raise ParseError("invalid left-hand side of assignment", tok.line, tok.col)
-    value = p.expr(prec)  # right associative
+    value = p.expr(prec, p._no_struct)  # right associative
     return A.Assign(tok.line, tok.col, tok.value, left, value)
 
 
 def _range(p: "Parser", left, tok: Token, prec: int):
     end = None
     if p.starts_expr() and not (p._no_struct and p.at_op("{")):
-        end = p.expr(prec + 1)
+        end = p.expr(prec + 1, p._no_struct)
     elif tok.value == "..=":
         raise ParseError("inclusive range needs an end", tok.line, tok.col)
     return A.Range(tok.line, tok.col, left, end, tok.value == "..=")
@@ -219,9 +219,11 @@ class Parser:
         return self.ident()
 
     # ------------------------------------------------------------ expressions
+    _no_struct = False
+
     def expr(self, min_prec: int = 0, no_struct: bool = False):
         """An expression whose infix operators bind at least ``min_prec``."""
-        saved = getattr(self, "_no_struct", False)
+        saved = self._no_struct
         self._no_struct = no_struct
         try:
             left = self.prefix()
@@ -248,7 +250,7 @@ class Parser:
         if t.kind == "op":
             if t.value in ("-", "!"):
                 self.i += 1
-                operand = self.expr(PREFIX)
+                operand = self.expr(PREFIX, self._no_struct)
                 if t.value == "-" and isinstance(operand, A.Lit) and operand.kind in ("int", "float") \
                         and not getattr(operand, "_neg", False):
                     return A.Lit(t.line, t.col, operand.kind, -operand.value)
@@ -262,7 +264,7 @@ class Parser:
                 return self.expr(PREFIX)
             if t.value in ("..", "..="):
                 self.i += 1
-                end = self.expr(RANGE + 1) if self.starts_expr() and not (
+                end = self.expr(RANGE + 1, self._no_struct) if self.starts_expr() and not (
                     self._no_struct and self.at_op("{")) else None
                 return self.postfix(A.Range(t.line, t.col, None, end, t.value == "..="))
             if t.value in ("|", "||"):
