@@ -2,8 +2,9 @@
 
 A pattern with catastrophic backtracking would otherwise hold the host inside one C call
 (DESIGN §6); ``regex`` takes ``timeout=`` on every operation, and we pass the smaller of
-:data:`MATCH_TIMEOUT_S` and what is left of the call's wall-clock budget. Offsets in results
-are 0-based character offsets, ``stop`` exclusive; a group that did not take part is nil.
+:data:`TIMEOUT_MS` (or the ``timeout_ms`` option) and what is left of the call's wall-clock
+budget. Offsets in results are 0-based character offsets, ``stop`` exclusive; a group that
+did not take part is nil.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from ..errors import PluginRuntimeError, UsageError
 from .registry import HostFunction, Param
 from .std_args import bool_arg, int_arg, options, str_arg
 
-__all__ = ["FUNCTIONS", "MATCH_TIMEOUT_S", "compile_pattern"]
+__all__ = ["FUNCTIONS", "TIMEOUT_MS", "compile_pattern"]
 
-MATCH_TIMEOUT_S = 1.0
+TIMEOUT_MS = 1000
+"""Default time one regex operation may take; ``timeout_ms`` changes it, the call's own
+wall-clock budget caps it."""
 FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
 
 
@@ -35,13 +38,14 @@ def compile_pattern(pattern, flags, fn: str):
         raise UsageError(f"{fn}: invalid pattern {pattern!r}: {exc}") from None
 
 
-def _timeout(ctx) -> float:
-    remaining = ctx.remaining_seconds() if hasattr(ctx, "remaining_seconds") else MATCH_TIMEOUT_S
-    return max(0.001, min(MATCH_TIMEOUT_S, remaining))
+def _timeout(ctx, o: dict, fn: str) -> float:
+    wanted = int_arg(o["timeout_ms"], fn, "timeout_ms", minimum=1) / 1000
+    remaining = ctx.remaining_seconds() if hasattr(ctx, "remaining_seconds") else wanted
+    return max(0.001, min(wanted, remaining))
 
 
-def _run(ctx, fn: str, pattern: str, operation):
-    timeout = _timeout(ctx)
+def _run(ctx, fn: str, pattern: str, o: dict, operation):
+    timeout = _timeout(ctx, o, fn)
     try:
         return operation(timeout)
     except TimeoutError:
@@ -57,16 +61,16 @@ def _record(m) -> dict:
 
 
 def match(ctx, pattern, text, opts=None):
-    o = options(opts, "std.re.match", {"flags": "", "anchored": False})
+    o = options(opts, "std.re.match", {"flags": "", "timeout_ms": TIMEOUT_MS, "anchored": False})
     rx = compile_pattern(pattern, o["flags"], "std.re.match")
     text = str_arg(text, "std.re.match", "text")
     finder = rx.match if bool_arg(o["anchored"], "std.re.match", "anchored") else rx.search
-    m = _run(ctx, "std.re.match", pattern, lambda t: finder(text, timeout=t))
+    m = _run(ctx, "std.re.match", pattern, o, lambda t: finder(text, timeout=t))
     return None if m is None else _record(m)
 
 
 def find_all(ctx, pattern, text, opts=None):
-    o = options(opts, "std.re.find_all", {"flags": "", "limit": None})
+    o = options(opts, "std.re.find_all", {"flags": "", "timeout_ms": TIMEOUT_MS, "limit": None})
     rx = compile_pattern(pattern, o["flags"], "std.re.find_all")
     text = str_arg(text, "std.re.find_all", "text")
     limit = None if o["limit"] is None else int_arg(o["limit"], "std.re.find_all", "limit", minimum=0)
@@ -79,25 +83,25 @@ def find_all(ctx, pattern, text, opts=None):
             found.append(_record(m))
         return found
 
-    return _run(ctx, "std.re.find_all", pattern, collect)
+    return _run(ctx, "std.re.find_all", pattern, o, collect)
 
 
 def sub(ctx, pattern, replacement, text, opts=None):
-    o = options(opts, "std.re.sub", {"flags": "", "count": 0})
+    o = options(opts, "std.re.sub", {"flags": "", "timeout_ms": TIMEOUT_MS, "count": 0})
     rx = compile_pattern(pattern, o["flags"], "std.re.sub")
     replacement = str_arg(replacement, "std.re.sub", "replacement")
     text = str_arg(text, "std.re.sub", "text")
     count = int_arg(o["count"], "std.re.sub", "count", minimum=0)
-    return _run(ctx, "std.re.sub", pattern,
+    return _run(ctx, "std.re.sub", pattern, o,
                 lambda t: rx.sub(replacement, text, count=count, timeout=t))
 
 
 def split(ctx, pattern, text, opts=None):
-    o = options(opts, "std.re.split", {"flags": "", "max": 0})
+    o = options(opts, "std.re.split", {"flags": "", "timeout_ms": TIMEOUT_MS, "max": 0})
     rx = compile_pattern(pattern, o["flags"], "std.re.split")
     text = str_arg(text, "std.re.split", "text")
     maxsplit = int_arg(o["max"], "std.re.split", "max", minimum=0)
-    return _run(ctx, "std.re.split", pattern,
+    return _run(ctx, "std.re.split", pattern, o,
                 lambda t: [p for p in rx.split(text, maxsplit=maxsplit, timeout=t) if p is not None])
 
 
@@ -109,7 +113,7 @@ FUNCTIONS = (
     HostFunction("std.re", "match", "First match of a pattern anywhere in the text (`anchored` = at "
                  "the start only). Flags: i, m, s, x.",
                  (Param("pattern", S), Param("text", S),
-                  Param("opts", OPTS, "{flags='', anchored=false}", required=False)),
+                  Param("opts", OPTS, "{flags='', timeout_ms=1000, anchored=false}", required=False)),
                  RECORD + " or nil", None, match,
                  example='local m = std.re.match("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05")\n'
                          'assert(m.named.y == "2024" and m.groups[2] == "05")',
@@ -117,20 +121,20 @@ FUNCTIONS = (
                               'assert_eq!(m["named"]["y"], "2024");'),
     HostFunction("std.re", "find_all", "Every non-overlapping match, in order.",
                  (Param("pattern", S), Param("text", S),
-                  Param("opts", OPTS, "{flags='', limit}", required=False)),
+                  Param("opts", OPTS, "{flags='', timeout_ms=1000, limit}", required=False)),
                  "[" + RECORD + "]", None, find_all,
                  example='assert(#std.re.find_all("\\\\w+", "a bb ccc") == 3)',
                  rune_example='assert_eq!(std::re::find_all("\\\\w+", "a bb ccc").len(), 3);'),
     HostFunction("std.re", "sub", "Replace matches (all, or the first `count`); `\\1` and "
                  "`\\g<name>` refer to groups.",
                  (Param("pattern", S), Param("replacement", S), Param("text", S),
-                  Param("opts", OPTS, "{flags='', count=0}", required=False)),
+                  Param("opts", OPTS, "{flags='', timeout_ms=1000, count=0}", required=False)),
                  "string", None, sub,
                  example='assert(std.re.sub("o+", "0", "foo boo") == "f0 b0")',
                  rune_example='assert_eq!(std::re::sub("o+", "0", "foo boo"), "f0 b0");'),
     HostFunction("std.re", "split", "Split the text at each match (captured groups are kept).",
                  (Param("pattern", S), Param("text", S),
-                  Param("opts", OPTS, "{flags='', max=0}", required=False)),
+                  Param("opts", OPTS, "{flags='', timeout_ms=1000, max=0}", required=False)),
                  "[string]", None, split,
                  example='assert(#std.re.split(",\\\\s*", "a, b,c") == 3)',
                  rune_example='assert_eq!(std::re::split(",\\\\s*", "a, b,c").len(), 3);'),

@@ -51,6 +51,8 @@ def load(ctx, text):
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark.index >= len(text.rstrip()) or "flow" in (exc.context or "")):
+            mark = exc.context_mark  # an unclosed bracket or quote: where it opened says more
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         raise UsageError(f"std.yaml.load: invalid YAML{where}: {exc.problem or exc.context}") from None
     except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
