@@ -29,10 +29,13 @@ from .tags import find_tags, frontmatter_tags, merge_tags
 from .wikilinks import find_links, mask_code
 
 __all__ = ["parse_note", "read_note", "decode_note_bytes", "split_frontmatter",
-           "parse_frontmatter", "Frontmatter", "MAX_YAML_NODES", "MAX_READ_BYTES"]
+           "parse_frontmatter", "Frontmatter", "MAX_YAML_NODES", "MAX_YAML_DEPTH",
+           "MAX_READ_BYTES"]
 
 MAX_YAML_NODES = 100_000
 """Largest expanded node count accepted in one frontmatter block."""
+MAX_YAML_DEPTH = 100
+"""Deepest nesting accepted in one frontmatter block (keeps every walk far from recursion limits)."""
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CLOSE = re.compile(r"^---[ \t]*$", re.M)
@@ -75,13 +78,14 @@ def parse_frontmatter(yaml_text: str, first_line: int = 2) -> Frontmatter:
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            return _broken(yaml_text, first_line, exc)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, RecursionError) as exc:
             return _broken(yaml_text, first_line, exc)
         if node is None:
             return Frontmatter()
         size = _expanded_size(node, {}, 0)
+        if size < 0:
+            return _with_type_line(yaml_text, (
+                (first_line, f"frontmatter nests deeper than {MAX_YAML_DEPTH} levels; ignored"),))
         if size > MAX_YAML_NODES:
             return _with_type_line(yaml_text, (
                 (first_line, f"frontmatter expands to more than {MAX_YAML_NODES} values "
@@ -120,22 +124,26 @@ def _with_type_line(yaml_text: str, errors) -> Frontmatter:
 
 
 def _expanded_size(node, memo: dict[int, int], depth: int) -> int:
+    """Values ``node`` expands to, aliases counted at each use; -1 when nested too deeply."""
     key = id(node)
     if key in memo:
         return memo[key]
-    if depth > 200:
-        return MAX_YAML_NODES + 1
+    if depth > MAX_YAML_DEPTH:
+        return -1
     total = 1
     if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            total += _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1)
-            if total > MAX_YAML_NODES:
-                break
+        children = [c for pair in node.value for c in pair]
     elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            total += _expanded_size(item, memo, depth + 1)
-            if total > MAX_YAML_NODES:
-                break
+        children = node.value
+    else:
+        children = ()
+    for child in children:
+        size = _expanded_size(child, memo, depth + 1)
+        if size < 0:
+            return -1
+        total += size
+        if total > MAX_YAML_NODES:
+            break
     memo[key] = total
     return total
 
