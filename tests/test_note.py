@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiln_plugins import note as note_module
 from kiln_plugins.errors import NoteParseError
@@ -105,3 +107,20 @@ def test_unicode_note_id(tmp_path):
     (tmp_path / "Ünïcode" / "Café.md").write_text("# Café ☕\n", encoding="utf-8")
     n = read_note(tmp_path, "Ünïcode/Café.md")
     assert (n.id, n.stem, n.title) == ("Ünïcode/Café.md", "Café", "Café ☕")
+
+
+YAMLISH = st.lists(st.sampled_from(["a: 1", "- x", "b: [", "]", "{", "}", "&a", "*a", "'", '"',
+                                    "  c: d", "type: plugin", "!!binary", "? k", ": v", "\t",
+                                    "tags: [x, y]", "---", "...", "%YAML 1.1", "é: ☕"]),
+                   max_size=12).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(YAMLISH, st.text(max_size=80))
+def test_parse_note_never_raises_and_places_are_in_the_note(yaml_text, body):
+    text = f"---\n{yaml_text}\n---\n{body}"
+    note = parse_note("p.md", text)
+    n_lines = note.content.count("\n") + 1
+    assert all(0 <= d.line <= n_lines for d in note.diagnostics)
+    assert all(1 <= line <= n_lines for line in note.frontmatter_lines.values())
+    assert isinstance(note.frontmatter, dict)
