@@ -30,7 +30,8 @@ def _report_compile(e: RuneCompileError, out) -> None:
 def run_file(path, *, limits: Limits, host=None, out: Callable[[str], None] = print) -> int:
     """Run ``main`` of a ``.rn`` file; exit code 0 ok, 1 runtime error, 2 compile, 4 limit."""
     try:
-        unit = RuneUnit([_chunk(path)], host or {}, limits, plugin=Path(path).stem, on_log=out)
+        unit = RuneUnit([_chunk(path)], host or {}, limits, plugin=Path(path).stem,
+                        on_log=lambda level, line: out(line))
     except RuneCompileError as e:
         _report_compile(e, out)
         return 2
@@ -51,7 +52,7 @@ def test_files(paths: Iterable, *, limits: Limits, out: Callable[[str], None] = 
     for path in paths:
         try:
             unit = RuneUnit([_chunk(path)], {}, limits, plugin=Path(path).stem,
-                            on_log=lambda line: None)
+                            on_log=lambda level, line: None)
         except RuneCompileError as e:
             _report_compile(e, out)
             failed += 1

@@ -13,8 +13,8 @@ import time
 import traceback
 from typing import Callable, Mapping, Sequence
 
-from ..errors import (CapabilityError, Diagnostic, KilnError, LimitExceeded,
-                      PluginRuntimeError, RuneCompileError)
+from ..errors import (Diagnostic, KilnError, LimitExceeded, PluginRuntimeError,
+                      RuneCompileError, TestFailure)
 from ..limits import Limits
 from ..model import CodeChunk
 from . import codegen, parser
@@ -67,6 +67,7 @@ class RuneUnit:
         self.on_log = on_log
         self.on_hard_timeout = on_hard_timeout
         self.host = {m: dict(fns) for m, fns in (host or {}).items()}
+        self.output_bytes = 0
         self.program = compile_chunks(self.chunks, tuple(self.host))
         self.filename = f"<rune-unit-{next(_UNIT_IDS)}>"
         code = compile(self.program.source, self.filename, "exec")
@@ -104,22 +105,27 @@ class RuneUnit:
 
     def test_functions(self, chunk: CodeChunk) -> list[tuple[str, bool, int]]:
         """``(name, should_panic, line)`` of every ``#[test]`` fn defined in ``chunk``."""
-        unit = self if chunk in self.chunks else self._with(chunk)
-        idx = unit.chunks.index(chunk)
+        unit, idx = self._unit_for(chunk)
         return [(n, sp, line) for i, n, _, sp, line in unit.program.tests if i == idx]
 
-    def run_test(self, chunk: CodeChunk) -> list[tuple[str, bool, str]]:
-        """Run a test fence: its statements, then each ``#[test]`` fn; ``(name, ok, message)``."""
-        unit = self if chunk in self.chunks else self._with(chunk)
-        idx = unit.chunks.index(chunk)
-        results = []
+    def run_test(self, chunk: CodeChunk) -> None:
+        """Run a test fence's statements after the code; raises TestFailure naming note:line."""
+        unit, idx = self._unit_for(chunk)
         body = unit.program.chunk_bodies.get(idx)
         if body is not None:
-            results.append(unit._outcome(chunk.name or "test", unit.globals[body], False))
-        for i, name, pyname, should_panic, line in unit.program.tests:
+            unit._check(chunk.name or "test", unit.globals[body], False, chunk)
+        for i, name, pyname, should_panic, _ in unit.program.tests:
             if i == idx:
-                results.append(unit._outcome(name, unit.globals[pyname], should_panic))
-        return results
+                unit._check(name, unit.globals[pyname], should_panic, chunk)
+
+    def run_test_function(self, chunk: CodeChunk, name: str, *, should_panic: bool = False) -> None:
+        """Run ``#[test]`` fn ``name`` of ``chunk``; raises TestFailure when it fails."""
+        unit, idx = self._unit_for(chunk)
+        for i, tname, pyname, _, _ in unit.program.tests:
+            if i == idx and tname == name:
+                unit._check(name, unit.globals[pyname], should_panic, chunk)
+                return
+        raise TestFailure(f"no test function `{name}`", path=chunk.path, line=chunk.first_line)
 
     def run_tests(self) -> list[tuple[str, bool, str]]:
         """Run every ``#[test]`` fn of the unit; ``(name, ok, message)`` each."""
@@ -137,27 +143,51 @@ class RuneUnit:
     def _all_fns(self) -> dict:
         return {rn: py for py, rn in self.program.fn_names.items()}
 
-    def _with(self, chunk: CodeChunk) -> "RuneUnit":
-        return RuneUnit(self.chunks + [chunk], self.host, self.limits, plugin=self.plugin,
+    def _unit_for(self, chunk: CodeChunk):
+        """This unit when it holds ``chunk``, else one compiled with ``chunk`` appended."""
+        if chunk in self.chunks:
+            return self, self.chunks.index(chunk)
+        unit = RuneUnit(self.chunks + [chunk], self.host, self.limits, plugin=self.plugin,
                         on_log=self.on_log, on_hard_timeout=self.on_hard_timeout)
+        return unit, len(unit.chunks) - 1
+
+    def _check(self, name: str, fn, should_panic: bool, chunk: CodeChunk) -> None:
+        _, ok, message = self._outcome(name, fn, should_panic)
+        if not ok:
+            err = self._last_error
+            if err is not None and err.path:
+                raise TestFailure(f"{name}: {err.message}", path=err.path, line=err.line)
+            raise TestFailure(f"{name}: {message}", path=chunk.path, line=self._test_line(name, chunk))
+
+    def _test_line(self, name: str, chunk: CodeChunk) -> int:
+        for _, tname, _, _, line in self.program.tests:
+            if tname == name:
+                return line
+        return chunk.first_line
 
     def _path(self) -> str:
         return self.chunks[0].path if self.chunks else ""
 
     def _log(self, line: str) -> None:
+        self.output_bytes += len(line.encode("utf-8", "replace")) + 1
+        if self.output_bytes > self.limits.output_kb * 1024:
+            raise LimitExceeded("output_kb", self.limits.output_kb, plugin=self.plugin)
         if self.on_log is not None:
-            self.on_log(line)
-        else:
-            print(line)
+            self.on_log("info", line)
+
+    _last_error = None
 
     def _outcome(self, name: str, fn, should_panic: bool) -> tuple[str, bool, str]:
+        self._last_error = None
         try:
             result = self._run(fn, [])
         except LimitExceeded as e:
+            self._last_error = e
             return name, False, str(e)
         except PluginRuntimeError as e:
             if should_panic:
                 return name, True, ""
+            self._last_error = e
             return name, False, str(e)
         if should_panic:
             return name, False, "test did not panic"
@@ -208,7 +238,8 @@ class RuneUnit:
 
     def _watch(self, done: threading.Event) -> None:
         if not done.wait(self.limits.timeout_ms / 1000 + 1.0):
-            self.on_hard_timeout()
+            self.on_hard_timeout(LimitExceeded("timeout_ms", self.limits.timeout_ms,
+                                               plugin=self.plugin))
 
     def _where(self, tb) -> dict:
         line = None

@@ -45,7 +45,7 @@ def test_case(case: Path):
     chunk = CodeChunk(source, f"cases/{case.name}")
     try:
         unit = RuneUnit([chunk], {}, Limits(instructions=5_000_000, timeout_ms=10_000),
-                        plugin="cases", on_log=printed.append)
+                        plugin="cases", on_log=lambda level, line: printed.append(line))
     except RuneCompileError as e:
         assert want_compile, f"unexpected compile error: {e.diagnostics}"
         got = [(d.line, d.message) for d in e.diagnostics]

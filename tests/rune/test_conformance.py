@@ -52,7 +52,7 @@ def run_file(name: str):
     path = Path(CHECKOUT) / "crates" / "rune" / "tests" / f"{name}.rn"
     source = without_unsupported(path.read_text())
     unit = RuneUnit([CodeChunk(source, f"{name}.rn")], {}, Limits(timeout_ms=30_000),
-                    plugin=name, on_log=lambda line: None)
+                    plugin=name, on_log=lambda level, line: None)
     results = unit.run_tests()
     failed = [n for n, ok, _ in results if not ok]
     return len(results) - len(failed), failed, results

@@ -14,7 +14,7 @@ SMALL = Limits(instructions=200_000, timeout_ms=20_000, call_depth=200, memory_m
 
 def unit(src: str, limits: Limits = SMALL, host=None) -> RuneUnit:
     return RuneUnit([CodeChunk(src, "plugins/s.md", first_line=10)], host or {}, limits,
-                    plugin="s", on_log=lambda line: None)
+                    plugin="s", on_log=lambda level, line: None)
 
 
 def run(src: str, limits: Limits = SMALL, host=None):
@@ -90,7 +90,7 @@ def test_wall_clock_limit():
 def test_hard_timeout_callback_not_called_for_quick_calls():
     called = []
     u = RuneUnit([CodeChunk("pub fn f(a) { 1 }", "p.md")], {}, SMALL, plugin="p",
-                 on_hard_timeout=lambda: called.append(1))
+                 on_hard_timeout=called.append)
     assert u.call("f", {}) == 1
     assert called == []
 
@@ -157,3 +157,30 @@ def test_err_result_becomes_runtime_error():
     with pytest.raises(PluginRuntimeError) as info:
         u.call("bad", {})
     assert "nope" in str(info.value)
+
+
+def test_test_fences_and_test_functions():
+    from kiln_plugins.errors import TestFailure
+    code = CodeChunk("pub fn double(x) { x * 2 }", "plugins/d.md", first_line=5)
+    u = RuneUnit([code], {}, SMALL, plugin="d")
+    fence = CodeChunk("assert_eq!(double(2), 4);\nassert_eq!(double(3), 7);", "plugins/d.md",
+                      first_line=20, name="test 1")
+    with pytest.raises(TestFailure) as info:
+        u.run_test(fence)
+    assert (info.value.path, info.value.line) == ("plugins/d.md", 21)
+    fns = CodeChunk("#[test]\nfn ok() { assert!(double(1) == 2); }\n"
+                    "#[test(should_panic)]\nfn boom() { panic!(\"x\") }\n"
+                    "#[test]\nfn none() { None }", "plugins/d.md", first_line=30, name="test 2")
+    assert u.test_functions(fns) == [("ok", False, 31), ("boom", True, 33), ("none", False, 35)]
+    u.run_test_function(fns, "ok")
+    u.run_test_function(fns, "boom", should_panic=True)
+    with pytest.raises(TestFailure):
+        u.run_test_function(fns, "boom")
+    with pytest.raises(TestFailure) as info:
+        u.run_test_function(fns, "none")
+    assert "None" in str(info.value)
+
+
+def test_eval_sees_the_code():
+    u = RuneUnit([CodeChunk("fn sq(x) { x * x }", "p.md")], {}, SMALL, plugin="p")
+    assert u.eval(CodeChunk("sq(7) + 1", "p.md", first_line=9)) == 50
