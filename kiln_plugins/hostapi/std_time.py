@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import time
 
 from ..errors import UsageError
 from .registry import HostFunction, Param
@@ -64,6 +65,10 @@ def now(ctx, opts=None):
     o = options(opts, "std.time.now", {"utc": True})
     moment = dt.datetime.now(UTC) if bool_arg(o["utc"], "std.time.now", "utc") else dt.datetime.now().astimezone()
     return to_iso(moment.replace(microsecond=0))
+
+
+def monotonic(ctx):
+    return time.monotonic()
 
 
 def parse(ctx, text, fmt=None):
@@ -143,6 +148,11 @@ FUNCTIONS = (
                  (Param("opts", OPTS, "{utc=true}", required=False),), "string", None, now,
                  example='assert(std.time.now():match("^%d%d%d%d%-%d%d%-%d%dT"))',
                  rune_example='assert!(std::time::now().len() >= 20);'),
+    HostFunction("std.time", "monotonic", "Seconds from a monotonic clock (only differences mean "
+                 "anything): for measuring durations.",
+                 (), "number (float seconds)", None, monotonic,
+                 example='local t0 = std.time.monotonic()\nassert(std.time.monotonic() >= t0)',
+                 rune_example='let t0 = std::time::monotonic();\nassert!(std::time::monotonic() >= t0);'),
     HostFunction("std.time", "parse", "Parse an ISO 8601 time (or epoch seconds), or `text` in a "
                  "strptime `format`, into its parts.",
                  (Param("text", T), Param("format", S, "strptime format, e.g. %d/%m/%Y", required=False)),
