@@ -104,7 +104,8 @@ def _test_report(kiln, text: str, note_id: str) -> dict:
         conflicts = [c for c in copy.registry.conflicts if c.startswith(note_id + ":")]
         results = run_plugin_tests(copy, spec) if spec.valid else []
     tests = [{"name": r.name, "line": r.line, "passed": r.passed, "message": r.message} for r in results]
-    failed = [f"{note_id}:{r.line}: {r.name} failed: {r.message}" for r in results if not r.passed]
+    failed = [(f"{r.message} ({r.name} failed)" if r.message.startswith(note_id + ":")
+               else f"{note_id}:{r.line}: {r.name} failed: {r.message}") for r in results if not r.passed]
     lines = [*errors, *conflicts, *failed]
     ok = spec.valid and not lines
     summary = (f"plugin '{spec.name}': {'valid' if spec.valid else 'invalid'}, "
