@@ -135,6 +135,9 @@ class Generator:
         self.fn: Fn | None = None
         self.counter = 0
         self.loop_ids = 0
+        self.nonint: set = set()      # ids of binding nodes that may hold a non-int
+        self.origin: dict = {}        # Python name -> id of its binding node (None: unknown)
+        self.block_scopes: dict = {}  # id(block) -> item scope of its nested items
 
     # ------------------------------------------------------------ emission helpers
     def fresh(self, prefix: str = "t_") -> str:
@@ -205,7 +208,7 @@ class Generator:
             path, first, idx = owner.get(id(sym.node), (self.path, self.first, 0))
             self.path, self.first = path, first
             fn_names[sym.pyname] = sym.node.name
-            self.guard(lambda: self.fn_def(sym, scope))
+            self.guard(lambda: self.fixpoint(lambda: self.fn_def(sym, scope)))
             attrs = sym.node.attrs
             if any(a == "test" or a.startswith("test(") for a in attrs) and scope.is_module \
                     and "async" not in attrs:
@@ -220,7 +223,7 @@ class Generator:
                 self.path, self.first = path, first
                 name = self.fresh("s_")
                 bodies[idx] = name
-                self.guard(lambda: self.body_fn(name, f.stmts))
+                self.guard(lambda: self.fixpoint(lambda: self.body_fn(name, f.stmts)))
         if self.errors:
             raise CompileErrors(self.errors)
         types = [(s.pyname, s) for s in items.types]
@@ -328,10 +331,51 @@ class Generator:
         self.lvl -= 1
 
     # ------------------------------------------------------------ variables
-    def bind(self, name: str) -> str:
+    def bind(self, name: str, node=None, is_int: bool = False) -> str:
+        """A fresh Python name for Rune ``name``; ``node`` (with ``is_int``) feeds int inference."""
         py = self.fresh("v_")
         self.fn.vars[-1][name] = py
+        if node is not None:
+            self.origin[py] = id(node)
+            self.record(py, is_int)
         return py
+
+    def record(self, py: str, is_int: bool) -> None:
+        """Note an assignment to ``py``; a non-int value makes the variable untyped."""
+        if not is_int:
+            o = self.origin.get(py)
+            if o is not None:
+                self.nonint.add(o)
+
+    def is_int_var(self, py: str) -> bool:
+        o = self.origin.get(py)
+        return o is not None and o not in self.nonint
+
+    def int_typed(self, e) -> bool:
+        """True when ``e`` certainly evaluates to an int (or raises)."""
+        if isinstance(e, A.Lit):
+            return e.kind == "int"
+        if isinstance(e, A.Path):
+            if len(e.segments) != 1:
+                return False
+            py = self.lookup_var(e.segments[0])
+            return py is not None and self.is_int_var(py)
+        if isinstance(e, A.Binary):
+            return e.op in ARITH and self.int_typed(e.left) and self.int_typed(e.right)
+        if isinstance(e, A.Unary):
+            return self.int_typed(e.operand)
+        return False
+
+    def fixpoint(self, thunk) -> None:
+        """Compile ``thunk`` until the int inference is stable (optimistic start)."""
+        for _ in range(8):
+            mark, lvl, fn, before = self.capture(), self.lvl, self.fn, len(self.nonint)
+            thunk()
+            if len(self.nonint) == before:
+                return
+            self.take(mark)
+            self.lvl, self.fn = lvl, fn
+        thunk()
 
     def lookup_var(self, name: str):
         """The Python name of local ``name`` (capturing through closures), or None."""
@@ -363,10 +407,13 @@ class Generator:
                                                             A.EnumDef, A.ImplDef, A.ModDef, A.UseDef))]
         saved_scope = fn.scope
         if item_nodes:
-            inner = Scope(fn.scope, is_module=False)
-            self.items.collect(item_nodes, inner)
-            for e in self.items.errors:
-                raise CompileError(e.message, e.line + self.first - 1, e.col, self.path)
+            inner = self.block_scopes.get(id(b))
+            if inner is None:
+                inner = self.block_scopes[id(b)] = Scope(fn.scope, is_module=False)
+                known = len(self.items.errors)
+                self.items.collect(item_nodes, inner)
+                for e in self.items.errors[known:]:
+                    raise CompileError(e.message, e.line + self.first - 1, e.col, self.path)
             fn.scope = inner
         fn.vars.append({})
         try:
@@ -394,7 +441,7 @@ class Generator:
             val = self.expr(s.value)
             pat = s.pattern
             if isinstance(pat, A.PBind) and not self.is_path_pattern(pat):
-                py = self.bind(pat.name)
+                py = self.bind(pat.name, pat, self.int_typed(s.value))
                 self.emit(f"{py} = {val}")
             elif isinstance(pat, A.PWild):
                 if not _simple(val):
@@ -530,22 +577,28 @@ class Generator:
         op = e.op
         if op in ("&&", "||"):
             return self.cond(e)
+        ints = self.int_typed(e.left) and self.int_typed(e.right)
         a, b = self.exprs([e.left, e.right])
         if op in COMPARE:
+            if ints:
+                return f"({a} {op} {b})"
             a, b, pre = self.simple2(a, b)
             return f"(({a} {op} {b}) if {pre}{self.int_test(a, b)} else {COMPARE[op]}({a}, {b}))"
         if op in ("+", "-", "*"):
             a, b, pre = self.simple2(a, b)
-            return self.arith_fast(op, a, b, pre)
+            return self.arith_fast(op, a, b, pre, ints)
         return f"{ARITH[op]}({a}, {b})"
 
-    def arith_fast(self, op: str, a: str, b: str, pre: str = "") -> str:
+    def arith_fast(self, op: str, a: str, b: str, pre: str = "", ints: bool = False) -> str:
         """Inline checked i64 ``a op b`` for simple operands, falling back to ops."""
         r = self.fresh("r_")
         check = f"{I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX}"
         if _int_lit(b) and int(b.strip("()")) >= 0 and op in ("+", "-"):
             check = f"({r} := {a} {op} {b}) {'<=' if op == '+' else '>='} " \
                     f"{I64_MAX if op == '+' else I64_MIN}"
+        if ints:
+            return f"({pre}{r} if {check} else OVF_())" if not pre else \
+                f"(({r} if {check} else OVF_()) if {pre}True else 0)"
         return (f"(({r} if {check} else OVF_())"
                 f" if {pre}{self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
 
@@ -610,9 +663,13 @@ class Generator:
             if len(t.segments) != 1 or self.lookup_var(t.segments[0]) is None:
                 raise self.error(f"cannot assign to `{'::'.join(t.segments)}`", e)
             py = self.lookup_var(t.segments[0])
+            is_int = self.int_typed(e.value) and (e.op == "=" or (
+                e.op[:-1] in ARITH and self.is_int_var(py)))
+            both = self.int_typed(e.value) and self.is_int_var(py)
             val = self.expr(e.value)
             if e.op != "=":
-                val = self.binop(e.op[:-1], py, val, e)
+                val = self.binop(e.op[:-1], py, val, e, both)
+            self.record(py, is_int)
             self.emit(f"{py} = {val}")
             return "UNIT_"
         if isinstance(t, A.Field):
@@ -623,6 +680,7 @@ class Generator:
             obj, val = self.exprs([t.obj, e.value])
             get, put = f"TGET_({{o}}, {t.index})", f"TSET_({{o}}, {t.index}, {{v}})"
         else:
+            int_index = self.int_typed(t.index)
             obj, idx, val = self.exprs([t.obj, t.index, e.value])
             for name in ("obj", "idx", "val"):
                 code = locals()[name]
@@ -636,7 +694,8 @@ class Generator:
                     else:
                         val = tmp
             o, i = obj, idx
-            get = (f"({o}[{i}] if type({o}) is list and type({i}) is int and 0 <= {i} < len({o})"
+            itest = "" if int_index else f" and type({i}) is int"
+            get = (f"({o}[{i}] if type({o}) is list{itest} and 0 <= {i} < len({o})"
                    f" else IGET_({o}, {i}))")
             if e.op != "=":
                 val = self.binop(e.op[:-1], get, val, e)
@@ -644,7 +703,7 @@ class Generator:
                     tmp = self.fresh()
                     self.emit(f"{tmp} = {val}")
                     val = tmp
-            self.emit(f"if type({o}) is list and type({i}) is int and 0 <= {i} < len({o}): "
+            self.emit(f"if type({o}) is list{itest} and 0 <= {i} < len({o}): "
                       f"{o}[{i}] = {val}\nelse: ISET_({o}, {i}, {val})")
             return "UNIT_"
         if e.op != "=":
@@ -660,9 +719,9 @@ class Generator:
         self.emit(put.format(o=obj, v=val))
         return "UNIT_"
 
-    def binop(self, op: str, a: str, b: str, e) -> str:
+    def binop(self, op: str, a: str, b: str, e, ints: bool = False) -> str:
         if op in ("+", "-", "*") and _simple(a) and _simple(b):
-            return self.arith_fast(op, a, b)
+            return self.arith_fast(op, a, b, ints=ints)
         return f"{ARITH[op]}({a}, {b})"
 
     def x_Is(self, e: A.Is) -> str:
@@ -735,9 +794,11 @@ class Generator:
         return f"TGET_({self.expr(e.obj)}, {e.index})"
 
     def x_Index(self, e: A.Index) -> str:
+        int_index = self.int_typed(e.index)
         obj, idx = self.exprs([e.obj, e.index])
         o, i, pre = self.simple2(obj, idx)
-        return (f"({o}[{i}] if {pre}type({o}) is list and type({i}) is int and 0 <= {i} < len({o})"
+        itest = "" if int_index else f" and type({i}) is int"
+        return (f"({o}[{i}] if {pre}type({o}) is list{itest} and 0 <= {i} < len({o})"
                 f" else IGET_({o}, {i}))")
 
     def x_Try(self, e: A.Try) -> str:
@@ -985,12 +1046,17 @@ class Generator:
     def x_For(self, e: A.For, want: bool = True) -> str:
         self.at(e)
         r = e.iter
+        int_item = False
         if isinstance(r, A.Range) and r.start is not None and r.end is not None:
+            int_item = self.int_typed(r.start) and self.int_typed(r.end)
             a, b = self.exprs([r.start, r.end])
             a, b, pre = self.simple2(a, b)
             stop = f"{b} + 1" if r.inclusive else b
-            it = (f"(range({a}, {stop}) if {pre}{self.int_test(a, b)} "
-                  f"else ITER_(RANGE_({a}, {b}, {r.inclusive})))")
+            if int_item and not pre:
+                it = f"range({a}, {stop})"
+            else:
+                it = (f"(range({a}, {stop}) if {pre}{self.int_test(a, b)} "
+                      f"else ITER_(RANGE_({a}, {b}, {r.inclusive})))")
         else:
             it = f"ITER_({self.expr(e.iter)})"
         lp = self.new_loop(e.label, want)
@@ -1000,6 +1066,8 @@ class Generator:
             pat = e.pattern
             if isinstance(pat, A.PBind) and not self.is_path_pattern(pat):
                 self.fn.vars[-1][pat.name] = item
+                self.origin[item] = id(pat)
+                self.record(item, int_item)
             elif not isinstance(pat, A.PWild):
                 self.let_pattern(pat, item)
         body = self.loop_body(e.body, bind)
