@@ -247,8 +247,38 @@ def frontmatter_tags_like(value: Any) -> list[str]:
             if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()]
 
 
+# The fast path: a body with no backtick, tilde, '<', tab or NUL, no run of four spaces, no
+# blockquote, no heading after a list marker, no link reference definition and no line that
+# could underline a setext heading cannot hold fenced code, indented code (which needs four
+# columns of indent, also inside containers), an HTML block or a setext heading. Its
+# headings are then exactly the ATX lines, found by the rule markdown-it applies.
+# tests/test_note.py compares both paths on generated bodies.
+_NOT_SIMPLE = re.compile(
+    r"[`~<\t\0]| {4}|\[[^\]]*\]:"                        # code, HTML, tabs, indents, refs
+    r"|^ {0,3}(?:(?:[-+*]|\d{1,9}[.)])[ ]+)*>"             # blockquotes, also in list items
+    r"|^ {0,3}(?:(?:[-+*]|\d{1,9}[.)])[ ]+)+#"             # headings inside list items
+    r"|^ {0,3}(?:=+|-+)[ ]*$", re.M)                        # setext underlines
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ ]+(.*?))?[ ]*$", re.M)
+_ATX_CLOSE = re.compile(r"(?:^|[ ]+)#+[ ]*$")
+
+
+def simple_headings(body: str, body_line: int) -> tuple[Heading, ...] | None:
+    """Headings of a body the fast path covers, else None (the caller parses it fully)."""
+    if _NOT_SIMPLE.search(body):
+        return None
+    out = []
+    for m in _ATX.finditer(body):
+        text = _ATX_CLOSE.sub("", m.group(2) or "").strip()
+        out.append(Heading(level=len(m.group(1)), text=text,
+                           line=body_line + body.count("\n", 0, m.start())))
+    return tuple(out)
+
+
 def _blocks(body: str, body_line: int):
     """Fences, headings and 0-based code line ranges from one block-level parse of ``body``."""
+    quick = simple_headings(body, body_line)
+    if quick is not None:
+        return (), quick, []
     fences = []
     headings = []
     code_ranges = []

@@ -124,3 +124,31 @@ def test_parse_note_never_raises_and_places_are_in_the_note(yaml_text, body):
     assert all(0 <= d.line <= n_lines for d in note.diagnostics)
     assert all(1 <= line <= n_lines for line in note.frontmatter_lines.values())
     assert isinstance(note.frontmatter, dict)
+
+
+BODY_PIECES = st.sampled_from(["# ", "## ", "####### ", "#", "# x #", "x#", " ", "  ", "   ",
+                               "\n", "\n\n", "- ", "* ", "+ ", "1. ", "2) ", "> ", "=", "---",
+                               "===", "***", "[a]: /u", "[b]", "word", "é", "\\#", "\t", "`",
+                               "~~~", "<div>", "    ", "#tag", ":", "'", '"'])
+BODIES = st.lists(BODY_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(BODIES, st.integers(min_value=1, max_value=9))
+def test_fast_path_headings_equal_the_full_parse(body, body_line):
+    quick = note_module.simple_headings(body, body_line)
+    if quick is None:
+        return
+    tokens = note_module._block_parser.parse(body)
+    assert not [t for t in tokens if t.type in ("fence", "code_block", "html_block")]
+    full = tuple(note_module.Heading(int(t.tag[1]), tokens[i + 1].content.strip(), body_line + t.map[0])
+                 for i, t in enumerate(tokens) if t.type == "heading_open")
+    assert quick == full
+
+
+def test_fast_path_is_taken_for_plain_prose():
+    body = "# Title\n\nSome prose with [[links]] and #tags.\n\n## Part ##\n- item\n  # inner\n"
+    assert note_module.simple_headings(body, 1) == (
+        note_module.Heading(1, "Title", 1), note_module.Heading(2, "Part", 5),
+        note_module.Heading(1, "inner", 7))
+    assert note_module.simple_headings("```\n# x\n```", 1) is None
