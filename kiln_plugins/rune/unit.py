@@ -313,7 +313,7 @@ def from_rune(v, depth: int = 0):
     """A Rune value as a plain Python value (dict, list, str, int, float, bool, None)."""
     if depth > 200:
         raise PluginRuntimeError("value nested too deeply to convert")
-    return ops.to_plain(v) if hasattr(ops, "to_plain") else _plain(v, depth)
+    return _plain(v, depth)
 
 
 def _plain(v, depth):
