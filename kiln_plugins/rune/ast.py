@@ -363,6 +363,8 @@ class Macro(Node):
     """Macro name without ``!``."""
     args: tuple
     """Argument expressions."""
+    spans: tuple = ()
+    """Per argument ``((line, col), (end_line, end_col))`` of its source text (end exclusive)."""
 
 
 # ---------------------------------------------------------------- patterns

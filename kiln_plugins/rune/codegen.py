@@ -120,6 +120,7 @@ class Generator:
 
     def __init__(self, files, host_modules):
         self.files = files
+        self.sources = {(f[1], f[2]): f[3] for f in files if len(f) > 3}
         self.host_modules = {tuple(m.split(".")): m for m in host_modules}
         self.items = Items()
         self.lines: list[str] = []
@@ -169,6 +170,20 @@ class Generator:
             self.lines.append(code)
             self.linemap.append(place)
 
+    def source_text(self, macro: A.Macro, i: int) -> str:
+        """The source text of argument ``i`` of ``macro`` (for assertion messages)."""
+        src = self.sources.get((self.path, self.first))
+        if src is None or i >= len(macro.spans):
+            return "condition"
+        (l1, c1), (l2, c2) = macro.spans[i]
+        lines = src.split("\n")
+        if l1 == l2:
+            parts = [lines[l1 - 1][c1 - 1:c2 - 1]]
+        else:
+            parts = [lines[l1 - 1][c1 - 1:]] + lines[l1:l2 - 1] + [lines[l2 - 1][:c2 - 1]]
+        text = " ".join(p.split("//")[0] for p in parts)
+        return " ".join(text.split())
+
     def error(self, message: str, node) -> CompileError:
         return CompileError(message, node.line + self.first - 1, node.col, self.path)
 
@@ -184,7 +199,7 @@ class Generator:
     # ------------------------------------------------------------ program
     def program(self) -> Program:
         items = self.items
-        for f, path, first in self.files:
+        for f, path, first, *_ in self.files:
             items.collect(f.items, items.root)
         for e in items.errors:
             self.errors.append(CompileError(e.message, e.line, e.col))
@@ -193,7 +208,7 @@ class Generator:
         fn_names = {}
         # Functions and consts are compiled with the place of their chunk.
         owner = {}
-        for idx, (f, path, first) in enumerate(self.files):
+        for idx, (f, path, first, *_) in enumerate(self.files):
             self._owner(f.items, (path, first, idx), owner)
         for sym, scope in list(items.fns):
             pass
@@ -218,7 +233,7 @@ class Generator:
             path, first, idx = owner.get(id(sym.node), (self.path, self.first, 0))
             self.path, self.first = path, first
             self.guard(lambda: self.const_def(sym))
-        for idx, (f, path, first) in enumerate(self.files):
+        for idx, (f, path, first, *_) in enumerate(self.files):
             if f.stmts:
                 self.path, self.first = path, first
                 name = self.fresh("s_")
@@ -1204,7 +1219,7 @@ class Generator:
             self.emit(f"if not {c}:")
             self.lvl += 1
             msg = self.format_call(e.args[1:], e) if len(e.args) > 1 else \
-                repr("assertion failed: " + _source_hint(e.args[0]))
+                self.const("assertion failed: " + self.source_text(e, 0))
             self.emit(f"PANIC_({msg})")
             self.lvl -= 1
             return "UNIT_"
@@ -1386,5 +1401,3 @@ def _int_lit(code: str) -> bool:
     return bool(re.fullmatch(r"\(-?\d+\)|\d+", code))
 
 
-def _source_hint(e) -> str:
-    return type(e).__name__.lower()

@@ -434,7 +434,15 @@ class Parser:
                     self.peek(2).kind == "op" and self.peek(2).value in ("(", "[", "{"):
                 self.i += 2
                 close = {"(": ")", "[": "]", "{": "}"}[self.next().value]
-                return A.Macro(t.line, t.col, t.value, self.args(close))
+                items, spans = [], []
+                while not self.at_op(close):
+                    first = self.tok
+                    items.append(self.expr())
+                    spans.append(((first.line, first.col), (self.tok.line, self.tok.col)))
+                    if not self.accept("op", ","):
+                        break
+                self.expect("op", close, f"`{close}`")
+                return A.Macro(t.line, t.col, t.value, tuple(items), tuple(spans))
             return self.path_expr()
         raise self.error("expected expression")
 

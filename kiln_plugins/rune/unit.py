@@ -43,7 +43,7 @@ def compile_chunks(chunks: Sequence[CodeChunk], host_modules=()) -> codegen.Prog
         for e in errors:
             diags.append(Diagnostic(ch.path, e.line + ch.first_line - 1, e.message, e.col))
         if tree is not None:
-            files.append((tree, ch.path, ch.first_line))
+            files.append((tree, ch.path, ch.first_line, ch.source))
     if not diags:
         try:
             return codegen.generate(files, host_modules)
