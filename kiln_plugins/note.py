@@ -253,24 +253,34 @@ def frontmatter_tags_like(value: Any) -> list[str]:
 # columns of indent, also inside containers), an HTML block or a setext heading. Its
 # headings are then exactly the ATX lines, found by the rule markdown-it applies.
 # tests/test_note.py compares both paths on generated bodies.
-_NOT_SIMPLE = re.compile(
-    r"[`~<\t\0]| {4}|\[[^\]]*\]:"                        # code, HTML, tabs, indents, refs
-    r"|^ {0,3}(?:(?:[-+*]|\d{1,9}[.)])[ ]+)*>"             # blockquotes, also in list items
-    r"|^ {0,3}(?:(?:[-+*]|\d{1,9}[.)])[ ]+)+#"             # headings inside list items
-    r"|^ {0,3}(?:=+|-+)[ ]*$", re.M)                        # setext underlines
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ ]+(.*?))?[ ]*$", re.M)
+_NOT_SIMPLE_TEXT = ("`", "~", "<", "\t", "\0", "    ", "]:")
+_NOT_SIMPLE_LINE = re.compile(
+    r" {0,3}(?:(?:(?:[-+*]|\d{1,9}[.)])[ ]+)*>"     # blockquotes, also in list items
+    r"|(?:(?:[-+*]|\d{1,9}[.)])[ ]+)+#"             # headings inside list items
+    r"|(?:=+|-+)[ ]*$)")                             # setext underlines
+_ATX = re.compile(r"(#{1,6})(?:[ ]+(.*?))?[ ]*$")
 _ATX_CLOSE = re.compile(r"(?:^|[ ]+)#+[ ]*$")
 
 
 def simple_headings(body: str, body_line: int) -> tuple[Heading, ...] | None:
     """Headings of a body the fast path covers, else None (the caller parses it fully)."""
-    if _NOT_SIMPLE.search(body):
-        return None
+    for marker in _NOT_SIMPLE_TEXT:
+        if marker in body:
+            return None
     out = []
-    for m in _ATX.finditer(body):
-        text = _ATX_CLOSE.sub("", m.group(2) or "").strip()
-        out.append(Heading(level=len(m.group(1)), text=text,
-                           line=body_line + body.count("\n", 0, m.start())))
+    for n, line in enumerate(body.split("\n")):
+        rest = line.lstrip(" ")  # at most three spaces: four were ruled out above
+        if not rest:
+            continue
+        first = rest[0]
+        if first in "-+*=>0123456789":
+            if _NOT_SIMPLE_LINE.match(line):
+                return None
+        elif first == "#":
+            m = _ATX.match(rest)
+            if m:
+                text = _ATX_CLOSE.sub("", m.group(2) or "").strip()
+                out.append(Heading(level=len(m.group(1)), text=text, line=body_line + n))
     return tuple(out)
 
 
