@@ -1,0 +1,38 @@
+"""Every standard-library note's own ``lua test`` / ``rune test`` fences, run as CI runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiln_plugins.discovery import default_system_dir
+from kiln_plugins.plugin_tests import run_plugin_tests, throwaway_kiln
+from tests.conftest import REPO, SAMPLE_KILN
+
+STDLIB = REPO / "stdlib"
+NOTES = sorted(p.name for p in STDLIB.glob("*.md"))
+
+
+def test_the_system_folder_is_this_stdlib():
+    assert default_system_dir().resolve() == STDLIB.resolve()
+    assert {"std-collections.md", "std-fsm.md", "std-dag.md"} <= set(NOTES)
+
+
+@pytest.fixture(scope="module")
+def kiln():
+    with throwaway_kiln(SAMPLE_KILN) as k:
+        yield k
+
+
+@pytest.mark.parametrize("note", NOTES)
+def test_stdlib_note_is_valid_and_its_tests_pass(kiln, note):
+    specs = [s for s in kiln.plugins.all if s.source == "system" and s.file and Path(s.file).name == note]
+    assert len(specs) == 1, f"{note} is not a plugin note of the system folder"
+    spec = specs[0]
+    assert spec.valid, [str(d) for d in spec.diagnostics]
+    assert spec.tests, f"{note} has no test fences"
+    results = run_plugin_tests(kiln, spec)
+    failures = [f"{r.name} (line {r.line}): {r.message}" for r in results if not r.passed]
+    assert not failures, failures
+    assert len(results) >= len(spec.tests)
