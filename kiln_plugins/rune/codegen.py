@@ -1265,6 +1265,8 @@ class Generator:
         if not p.name[:1].isupper():
             return False
         sym = self.items.lookup_first(self.fn.scope, p.name, p)
+        if sym is not None and sym.kind == "native":
+            return sym.pyname.split("::")[-1] in TYPE_NAMES
         return sym is not None and sym.kind in ("struct", "variant", "const")
 
     def pattern(self, p, s: str) -> str:

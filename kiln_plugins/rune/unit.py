@@ -666,16 +666,35 @@ def _wrapp(v, kind: str):
     return None
 
 
+_RANGE_SHAPES = {  # name -> (has start, has end, inclusive or None for either)
+    "Range": (True, True, False), "RangeInclusive": (True, True, True),
+    "RangeFrom": (True, False, None), "RangeTo": (False, True, False),
+    "RangeToInclusive": (False, True, True), "RangeFull": (False, False, None),
+}
+
+
 def _natp(v, type_name: str, keys):
-    if hasattr(ops, "native_fields"):
-        return ops.native_fields(v, type_name)
-    return None
+    """Fields of a built-in value matched by a named pattern (``RangeFrom { start }``)."""
+    shape = _RANGE_SHAPES.get(type_name.split("::")[-1])
+    if shape is None or type(v) is not values.Range:
+        return None
+    has_start, has_end, inclusive = shape
+    if (v.start is not None) != has_start or (v.end is not None) != has_end:
+        return None
+    if inclusive is not None and bool(v.inclusive) != inclusive:
+        return None
+    fields = {}
+    if has_start:
+        fields["start"] = v.start
+    if has_end:
+        fields["end"] = v.end
+    return fields
 
 
 def _nattp(v, type_name: str):
-    if hasattr(ops, "native_items"):
-        return ops.native_items(v, type_name)
-    return None
+    """Positional fields of a built-in value matched by a tuple/unit pattern, or None."""
+    fields = _natp(v, type_name, ())
+    return None if fields is None else tuple(fields.values())
 
 
 def _streq(v, s: str) -> bool:
