@@ -947,6 +947,7 @@ class Generator:
                 self.lvl += 1
                 depth += 1
                 first = True
+                pre = [("    " + c, p) for c, p in pre]
             self.splice(pre)
             self.emit(f"{'if' if first else 'elif'} {c}:")
             first = False

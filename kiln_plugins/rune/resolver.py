@@ -81,7 +81,7 @@ class Scope:
         """The crate root."""
         s = self.nearest_module()
         while s.module is not None:
-            s = s.module
+            s = s.module.nearest_module()
         return s
 
 
@@ -132,7 +132,8 @@ class Items:
                 self.add(scope, it.name, sym, it)
                 self.types.append(sym)
             elif isinstance(it, A.ModDef):
-                mscope = Scope(None, module=scope.nearest_module())
+                # `super` inside a module declared in a block names that block's items.
+                mscope = Scope(None, module=scope)
                 sym = Sym("mod", it.name, it, mscope, is_pub=it.is_pub)
                 self.add(scope, it.name, sym, it)
                 self.collect(it.items, mscope)
@@ -216,6 +217,7 @@ class Items:
             mod = scope.nearest_module()
             rest = path[1:]
             while True:
+                mod = mod.nearest_module()
                 if mod.module is None:
                     raise ResolveError("`super` at the crate root", node.line, node.col)
                 mod = mod.module
@@ -242,3 +244,4 @@ class Items:
                 raise ResolveError(f"`{'::'.join(path)}` not found", node.line, node.col)
             sym = nxt
         return sym
+
