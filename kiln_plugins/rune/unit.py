@@ -709,3 +709,5 @@ def _native_keys(path: str):
         yield "::".join(segs[1:])
     if len(segs) >= 2:
         yield "std::" + path
+        if segs[-2] in ("Option", "Result"):
+            yield segs[-1]
