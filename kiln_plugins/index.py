@@ -22,7 +22,7 @@ from .errors import Diagnostic, NoteParseError, UsageError
 from .model import Note
 from .note import read_note
 from .resolve import Resolution, Resolver, dangling_id
-from .scan import is_note_id, scan_kiln
+from .scan import scan_kiln, stat_note
 from .search import SearchHit, search_notes
 
 __all__ = ["KilnIndex", "Changes", "NoteMapping"]
@@ -134,11 +134,10 @@ class KilnIndex:
         for note_id in note_ids:
             note_id = note_id.replace("\\", "/").lstrip("/")
             wanted.add(note_id)
-            path = self.root / note_id
             disk.pop(note_id, None)
-            if is_note_id(note_id) and path.is_file():
-                st = path.stat()
-                disk[note_id] = (st.st_mtime_ns, st.st_size)
+            stamp = stat_note(self.root, note_id)
+            if stamp is not None:
+                disk[note_id] = stamp
         with self._lock:
             changes = self._sync(disk, None, only=wanted)
             if changes:

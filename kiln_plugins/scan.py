@@ -12,13 +12,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["scan_kiln", "is_note_id"]
+__all__ = ["scan_kiln", "is_note_id", "stat_note"]
 
 
 def is_note_id(note_id: str) -> bool:
     """True when ``note_id`` names a place the scanner would index (no dot parts, ``.md``)."""
     parts = note_id.split("/")
     return note_id.lower().endswith(".md") and all(p and not p.startswith(".") for p in parts)
+
+
+def stat_note(root: Path, note_id: str) -> tuple[int, int] | None:
+    """``(mtime_ns, size)`` of one note by the scanner's rules, or None when it would be skipped."""
+    if not is_note_id(note_id):
+        return None
+    path = os.path.join(root, *note_id.split("/"))
+    try:
+        if os.path.islink(path) and not _inside(os.path.realpath(path), os.path.realpath(root)):
+            return None
+        parent = os.path.dirname(path)
+        if os.path.realpath(parent) != os.path.join(os.path.realpath(root), *note_id.split("/")[:-1]):
+            return None  # reached through a symlinked folder, which the scanner never follows
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if os.path.isfile(path) else None
 
 
 def scan_kiln(root: Path) -> dict[str, tuple[int, int]]:

@@ -246,3 +246,15 @@ def test_damaged_cache_rows_fall_back_to_the_files(sample):
     conn.close()
     with KilnIndex.open(sample) as ix:
         assert len(ix.last_changes.added) == 15 and ix.diagnostics == []
+
+
+def test_update_paths_follows_the_scanner_rules(tmp_path):
+    root = tmp_path / "kiln"
+    write(root, "a.md", "# A")
+    write(tmp_path / "outside", "x.md", "# X")
+    os.symlink(tmp_path / "outside" / "x.md", root / "escape.md")
+    os.symlink(root, root / "self")
+    write(root, ".hidden/h.md", "# H")
+    with KilnIndex.open(root) as ix:
+        assert ix.update_paths(["escape.md", "self/a.md", ".hidden/h.md", "../outside/x.md"]) == Changes()
+        assert sorted(ix.notes) == ["a.md"]
