@@ -1236,6 +1236,9 @@ class Generator:
         raise self.error(f"unknown macro `{name}!`", e)
 
     def format_call(self, args, e) -> str:
+        folded = _const_str(args[0]) if args else None
+        if folded is not None:
+            args = (A.Lit(args[0].line, args[0].col, "str", folded),) + tuple(args[1:])
         if not args or not isinstance(args[0], A.Lit) or args[0].kind != "str":
             if len(args) == 1:
                 v = self.expr(args[0])
@@ -1389,6 +1392,18 @@ class CompileErrors(Exception):
     def __init__(self, errors):
         super().__init__(errors[0].message)
         self.errors = errors
+
+
+def _const_str(e):
+    """The value of a constant string expression (literals, ``+``, ``const { }``), else None."""
+    if isinstance(e, A.Lit):
+        return e.value if e.kind == "str" else None
+    if isinstance(e, A.Block) and not e.stmts and e.tail is not None:
+        return _const_str(e.tail)
+    if isinstance(e, A.Binary) and e.op == "+":
+        a, b = _const_str(e.left), _const_str(e.right)
+        return a + b if a is not None and b is not None else None
+    return None
 
 
 def _simple(code: str) -> bool:
