@@ -580,7 +580,7 @@ class Generator:
                 self.hosts[py] = (mod, segs[-1])
                 return py
         py = self.fresh("N_")
-        self.natives[py] = (path, e.line + self.first - 1, value)
+        self.natives[py] = (path, (self.path, e.line + self.first - 1, e.col), value)
         return py
 
     # operators -------------------------------------------------------------

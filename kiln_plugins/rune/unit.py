@@ -429,8 +429,13 @@ class Runtime:
         for tname, mname, fpy in p.methods:
             key = types.get(tname, tname)
             self.user_methods[(id(key) if not isinstance(key, str) else key, mname)] = fpy
-        for py, (path, line, as_value) in p.natives.items():
-            g[py] = self.native(path, line, as_value)
+        self.unknown = []
+        for py, (path, place, as_value) in p.natives.items():
+            g[py] = self.native(path, place, as_value)
+        if self.unknown:
+            first = self.unknown[0]
+            raise RuneCompileError(first.message, diagnostics=tuple(self.unknown),
+                                   path=first.path, line=first.line, col=first.col)
         for py, (mod, fname) in p.hosts.items():
             g[py] = self.host_fn(mod, fname)
         return g
@@ -448,7 +453,7 @@ class Runtime:
                 return v
         return value
 
-    def native(self, path: str, line: int, as_value: bool):
+    def native(self, path: str, place, as_value: bool):
         consts = getattr(methods, "NATIVE_CONSTANTS", {})
         table = methods.NATIVE_FUNCTIONS
         for key in _native_keys(path):
@@ -457,11 +462,9 @@ class Runtime:
             if key in table:
                 fn = table[key]
                 return values.Function(key, fn) if as_value else fn
-        err = PluginRuntimeError(f"unknown function or value `{path}`")
-
-        def missing(*args):
-            raise err
-        return missing
+        where, line, col = place
+        self.unknown.append(Diagnostic(where, line, f"cannot find `{path}` in this scope", col))
+        return None
 
     def host_fn(self, mod: str, fname: str):
         fn = self.host.get(mod, {}).get(fname)
