@@ -218,8 +218,10 @@ class Cache:
 
 def _connect(path: Path | None) -> sqlite3.Connection:
     """A connection whose schema is current; raises ``sqlite3.DatabaseError`` when unusable."""
+    # IMMEDIATE: a writer takes the write lock up front, so two processes indexing the same
+    # kiln queue up instead of failing on a stale read snapshot.
     conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False,
-                           timeout=10.0)
+                           timeout=10.0, isolation_level="IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if path is not None:

@@ -258,3 +258,12 @@ def test_update_paths_follows_the_scanner_rules(tmp_path):
     with KilnIndex.open(root) as ix:
         assert ix.update_paths(["escape.md", "self/a.md", ".hidden/h.md", "../outside/x.md"]) == Changes()
         assert sorted(ix.notes) == ["a.md"]
+
+
+def test_two_indexes_share_one_cache(sample):
+    with KilnIndex.open(sample) as first, KilnIndex.open(sample) as second:
+        bump(sample / "Home.md", "# Home\nnow about [[Saltmarsh]] and quokkas\n")
+        assert first.refresh() == Changes(changed=("Home.md",))
+        assert second.refresh() == Changes(changed=("Home.md",))
+        assert [h.path for h in first.search("quokkas")] == ["Home.md"]
+        assert [h.path for h in second.search("quokkas")] == ["Home.md"]
