@@ -216,8 +216,8 @@ def parse_note(note_id: str, text: str, *, mtime_ns: int = 0, size: int = 0,
     severity = "error" if fm.data.get("type") == "plugin" else "warning"
     diags.extend(Diagnostic(note_id, line, msg, severity=severity) for line, msg in fm.errors)
 
-    fences, headings, code_ranges = _blocks(body, body_line)
-    masked = mask_code(body, code_ranges)
+    fences, headings, code_ranges, inline_ranges = _blocks(body, body_line)
+    masked = mask_code(body, code_ranges, inline_ranges)
     links = tuple(find_links(masked, body_line))
     tags = merge_tags(frontmatter_tags(fm.data.get("tags")), find_tags(masked))
     aliases = tuple(frontmatter_tags_like(fm.data.get("aliases", fm.data.get("alias"))))
@@ -285,13 +285,15 @@ def simple_headings(body: str, body_line: int) -> tuple[Heading, ...] | None:
 
 
 def _blocks(body: str, body_line: int):
-    """Fences, headings and 0-based code line ranges from one block-level parse of ``body``."""
+    """Fences, headings, and 0-based line ranges of code and of inline text, from one
+    block-level parse of ``body``."""
     quick = simple_headings(body, body_line)
     if quick is not None:
-        return (), quick, []
+        return (), quick, [], None
     fences = []
     headings = []
     code_ranges = []
+    inline_ranges = []
     tokens = _block_parser.parse(body)
     n_lines = body.count("\n") + 1
     for i, tok in enumerate(tokens):
@@ -307,10 +309,12 @@ def _blocks(body: str, body_line: int):
                                 end_line=body_line + min(end, n_lines) - 1))
         elif tok.type == "code_block" and tok.map:
             code_ranges.append(tuple(tok.map))
+        elif tok.type == "inline" and tok.map:
+            inline_ranges.append(tuple(tok.map))
         elif tok.type == "heading_open" and tok.map:
             text = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
             headings.append(Heading(level=int(tok.tag[1]), text=text, line=body_line + tok.map[0]))
-    return tuple(fences), tuple(headings), code_ranges
+    return tuple(fences), tuple(headings), code_ranges, inline_ranges
 
 
 def read_note(root: Path, note_id: str) -> Note:

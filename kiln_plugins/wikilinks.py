@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from .model import Link
 
-__all__ = ["mask_code", "find_links", "extract_links", "code_line_ranges"]
+__all__ = ["mask_code", "find_links", "extract_links", "code_line_ranges", "block_ranges"]
 
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+)\]\]")
 _MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(\s*(<[^<>\n]+>|[^\s()]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
@@ -33,23 +33,47 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _block_parser = MarkdownIt("commonmark").disable("inline")
 
 
+def block_ranges(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """0-based ``[start, end)`` line ranges of code blocks and of inline text (paragraphs,
+    headings) in ``text``, from one block-level parse."""
+    code, inline = [], []
+    for t in _block_parser.parse(text):
+        if t.map:
+            if t.type in ("fence", "code_block"):
+                code.append(tuple(t.map))
+            elif t.type == "inline":
+                inline.append(tuple(t.map))
+    return code, inline
+
+
 def code_line_ranges(text: str) -> list[tuple[int, int]]:
     """0-based ``[start, end)`` line ranges of fenced and indented code blocks in ``text``."""
-    return [tuple(t.map) for t in _block_parser.parse(text)
-            if t.type in ("fence", "code_block") and t.map]
+    return block_ranges(text)[0]
 
 
-def mask_code(text: str, code_ranges: Iterable[tuple[int, int]]) -> list[str]:
-    """The lines of ``text`` with block code emptied and inline code spans blanked out."""
+def mask_code(text: str, code_ranges: Iterable[tuple[int, int]],
+              inline_ranges: Iterable[tuple[int, int]] | None = None) -> list[str]:
+    """The lines of ``text`` with block code emptied and inline code spans blanked out.
+
+    A code span never leaves its paragraph or heading: with ``inline_ranges`` (the line ranges
+    of those blocks) each is masked on its own; without, a blank line bounds a span.
+    """
     lines = text.split("\n")
     for start, end in code_ranges:
         for i in range(start, min(end, len(lines))):
             lines[i] = ""
     if "`" not in text:
         return lines
-    joined = "\n".join(lines)
-    masked = _mask_inline_code(joined)
-    return masked.split("\n") if masked is not joined else lines
+    if inline_ranges is None:
+        inline_ranges = [(0, len(lines))]
+    for start, end in inline_ranges:
+        chunk = lines[start:end]
+        if any("`" in line for line in chunk):
+            joined = "\n".join(chunk)
+            masked = _mask_inline_code(joined)
+            if masked is not joined:
+                lines[start:end] = masked.split("\n")
+    return lines
 
 
 def _mask_inline_code(s: str) -> str:
@@ -164,4 +188,4 @@ def find_links(lines: list[str], first_line: int = 1) -> list[Link]:
 
 def extract_links(text: str, *, first_line: int = 1) -> list[Link]:
     """Every link in markdown ``text`` outside code (parses the blocks itself)."""
-    return find_links(mask_code(text, code_line_ranges(text)), first_line)
+    return find_links(mask_code(text, *block_ranges(text)), first_line)

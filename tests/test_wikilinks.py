@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from kiln_plugins.model import Link
 from kiln_plugins.tags import find_tags, frontmatter_tags, merge_tags
-from kiln_plugins.wikilinks import code_line_ranges, extract_links, mask_code
+from kiln_plugins.wikilinks import block_ranges, code_line_ranges, extract_links, mask_code
 
 FIXTURES = Path(__file__).parent / "fixtures" / "index"
 LINK_CASES = yaml.safe_load((FIXTURES / "links.yaml").read_text(encoding="utf-8"))
@@ -39,7 +39,7 @@ def test_link_fixture(case):
 @pytest.mark.parametrize("case", TAG_CASES, ids=[c["name"] for c in TAG_CASES])
 def test_tag_fixture(case):
     text = case["text"]
-    assert find_tags(mask_code(text, code_line_ranges(text))) == case["tags"]
+    assert find_tags(mask_code(text, *block_ranges(text))) == case["tags"]
 
 
 def test_first_line_offsets_lines():
