@@ -19,6 +19,7 @@ from ..limits import Limits
 from ..model import CodeChunk
 from . import codegen, parser
 from . import fmt, methods, ops, values
+from .meter import Meter
 
 __all__ = ["RuneUnit", "compile_chunks"]
 
@@ -363,6 +364,7 @@ class Runtime:
         self.log = log
         self.g: dict = {}
         self.used = 0
+        self.granted = 0
         self.deadline = 0.0
         self.meter = None
         self.user_methods: dict = {}
@@ -371,25 +373,33 @@ class Runtime:
     def start(self) -> None:
         self.used = 0
         self.deadline = time.monotonic() + self.limits.timeout_ms / 1000
-        self.g["B_"] = min(SLICE, self.limits.instructions)
-        if hasattr(values, "Meter") or True:
-            from .meter import Meter
-            self.meter = Meter(self.limits, self.plugin)
-            self.meter_token = self.meter.activate() if hasattr(self.meter, "activate") else None
+        self.granted = min(SLICE, self.limits.instructions)
+        self.g["B_"] = self.granted
+        self.meter = Meter(self.limits, self.plugin)
+        self.meter.charge = self.charge  # native ticks spend the same budget
+        self.meter_token = self.meter.activate()
 
     def stop(self) -> None:
-        if self.meter is not None and hasattr(self.meter, "deactivate"):
-            self.meter.deactivate(self.meter_token)
+        self.meter.deactivate(self.meter_token)
+
+    def charge(self, n: int) -> None:
+        """Spend ``n`` ticks on behalf of a native method."""
+        g = self.g
+        g["B_"] -= n
+        while g["B_"] < 0:
+            self.refill()
 
     def refill(self) -> None:
-        granted = min(SLICE, self.limits.instructions)
-        self.used += granted - self.g["B_"]
+        """The current slice is spent: account it, check budget and clock, grant another."""
+        self.used += self.granted - self.g["B_"]
         if self.used >= self.limits.instructions:
-            self.g["B_"] = 0
+            self.g["B_"] = self.granted = 0
             raise LimitExceeded("instructions", self.limits.instructions, plugin=self.plugin)
         if time.monotonic() > self.deadline:
+            self.g["B_"] = self.granted = 0
             raise LimitExceeded("timeout_ms", self.limits.timeout_ms, plugin=self.plugin)
-        self.g["B_"] = min(granted, self.limits.instructions - self.used)
+        self.granted = min(SLICE, self.limits.instructions - self.used)
+        self.g["B_"] = self.granted
 
     # ------------------------------------------------------------ messages
     def message_of(self, e: BaseException) -> str:
@@ -557,7 +567,7 @@ class Runtime:
             return v.value
 
         def typeobj(name):
-            return ops.type_named(name) if hasattr(ops, "type_named") else name
+            return V.Type(name.split("::")[-1])
 
         def const_cycle():
             raise V.RuneError("constant depends on itself")
