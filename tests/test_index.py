@@ -16,12 +16,24 @@ from kiln_plugins.note import read_note
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_kiln"
 
 
+# The sample kiln's campaign and research notes (other parts add plugins and their data notes
+# to sample_kiln/, so the tests copy exactly these).
+SAMPLE_NOTES = (Path(__file__).parent / "fixtures" / "index" / "sample_notes.txt").read_text(
+    encoding="utf-8").split("\n")[:-1]
+
+
+def copy_sample(root: Path) -> Path:
+    """Copy the sample notes listed above into ``root``."""
+    for note_id in SAMPLE_NOTES:
+        (root / note_id).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLE / note_id, root / note_id)
+    return root
+
+
 @pytest.fixture
 def sample(tmp_path) -> Path:
-    """A copy of the sample kiln's notes (not its plugins, which other parts own)."""
-    root = tmp_path / "kiln"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("plugins", ".crucible"))
-    return root
+    """A fresh copy of the sample kiln's own notes."""
+    return copy_sample(tmp_path / "kiln")
 
 
 def write(root: Path, note_id: str, text: str) -> Path:

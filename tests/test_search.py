@@ -14,12 +14,21 @@ from kiln_plugins.index import KilnIndex
 from kiln_plugins.search import parse_query
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_kiln"
+SAMPLE_NOTES = (Path(__file__).parent / "fixtures" / "index" / "sample_notes.txt").read_text(
+    encoding="utf-8").split("\n")[:-1]
+
+
+def copy_sample(root: Path) -> Path:
+    """Copy the sample kiln's campaign and research notes into ``root``."""
+    for note_id in SAMPLE_NOTES:
+        (root / note_id).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLE / note_id, root / note_id)
+    return root
 
 
 @pytest.fixture(scope="module")
 def ix(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search") / "kiln"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("plugins", ".crucible"))
+    root = copy_sample(tmp_path_factory.mktemp("search") / "kiln")
     index = KilnIndex.open(root)
     yield index
     index.close()
