@@ -109,7 +109,11 @@ class KilnIndex:
             index._stamps = index._cache.stamps()
             (index._tags, index._types, index._diags, index._titles) = index._cache.summaries()
         except (sqlite3.DatabaseError, ValueError, TypeError):
-            index._cache.reset()  # damaged rows: derived data, so start over
+            try:
+                index._cache.reset()  # damaged rows: derived data, so start over
+            except sqlite3.DatabaseError:
+                index._cache.close()
+                index._cache = Cache.open(root, persist=False)
             index._stamps, index._tags, index._types, index._diags, index._titles = {}, {}, {}, {}, {}
         index._sync(scan_kiln(root), progress)
         index.version = 1
