@@ -15,7 +15,7 @@ from typing import Any, Callable, Hashable
 
 import networkx as nx
 
-__all__ = ["GraphCache", "graph_cache"]
+__all__ = ["GraphCache", "graph_cache", "pagerank_scores"]
 
 
 class GraphCache:
@@ -50,6 +50,40 @@ class GraphCache:
     def undirected(self) -> nx.Graph:
         """The graph with link direction ignored (a copy, memoised per version)."""
         return self.memo(("undirected",), lambda g: g.to_undirected())
+
+
+def pagerank_scores(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1e-6,
+                    max_iter: int = 1000) -> dict[str, float]:
+    """networkx's unweighted PageRank (same power iteration, same stopping rule), faster.
+
+    ``nx.pagerank`` spends most of its time in ``to_scipy_sparse_array`` reading edge
+    attributes one by one; here the transition matrix comes straight from integer edge arrays.
+    Dangling nodes (no out-links) spread their rank uniformly, as in networkx. Raises
+    ``nx.PowerIterationFailedConvergence`` like networkx does.
+    """
+    import numpy as np
+    import scipy.sparse
+
+    nodes = list(graph)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    position = {node: i for i, node in enumerate(nodes)}
+    edges = graph.edges()
+    rows = np.fromiter((position[u] for u, _ in edges), dtype=np.int64, count=len(edges))
+    cols = np.fromiter((position[v] for _, v in edges), dtype=np.int64, count=len(edges))
+    out_degree = np.bincount(rows, minlength=n).astype(float)
+    weights = 1.0 / out_degree[rows]
+    transition = scipy.sparse.csr_array((weights, (rows, cols)), shape=(n, n))
+    dangling = np.where(out_degree == 0)[0]
+    uniform = np.repeat(1.0 / n, n)
+    x = uniform
+    for _ in range(max_iter):
+        last = x
+        x = alpha * (x @ transition + x[dangling].sum() * uniform) + (1 - alpha) * uniform
+        if np.absolute(x - last).sum() < n * tol:
+            return dict(zip(nodes, map(float, x)))
+    raise nx.PowerIterationFailedConvergence(max_iter)
 
 
 _CACHES: "weakref.WeakKeyDictionary[Any, GraphCache]" = weakref.WeakKeyDictionary()

@@ -176,3 +176,23 @@ def test_bad_input_is_one_clear_line(kiln, name, args, message):
 def test_graph_needs_kiln_read(kiln):
     with pytest.raises(CapabilityError):
         host(kiln, permissions=("state",))("graph.pagerank")
+
+
+def test_fast_pagerank_equals_networkx_on_random_graphs():
+    import random
+
+    from kiln_plugins.graph_cache import pagerank_scores
+
+    rng = random.Random(3)
+    for n, m in ((1, 0), (2, 1), (50, 200), (300, 900)):
+        g = nx.DiGraph()
+        g.add_nodes_from(f"n{i}" for i in range(n))
+        g.add_edges_from((f"n{rng.randrange(n)}", f"n{rng.randrange(n)}") for _ in range(m))  # self-loops too
+        for alpha in (0.5, 0.85):
+            expected = nx.pagerank(g, alpha=alpha, tol=1e-8)
+            got = pagerank_scores(g, alpha=alpha, tol=1e-8)
+            assert got.keys() == expected.keys()
+            assert max(abs(got[k] - expected[k]) for k in got) < 1e-12
+    assert pagerank_scores(nx.DiGraph()) == {}
+    with pytest.raises(nx.PowerIterationFailedConvergence):
+        pagerank_scores(nx.path_graph(30, create_using=nx.DiGraph), tol=1e-30, max_iter=3)

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import networkx as nx
 
 from ..errors import UsageError
-from ..graph_cache import graph_cache
+from ..graph_cache import graph_cache, pagerank_scores
 from .registry import HostFunction, Param
 from .std_args import bool_arg, int_arg, number_arg, options, str_arg, table_arg
 
@@ -177,7 +177,7 @@ def pagerank(ctx, opts=None):
         if sub.number_of_nodes() == 0:
             return []
         try:
-            scores = nx.pagerank(sub, alpha=damping, tol=tolerance, max_iter=1000)
+            scores = pagerank_scores(sub, alpha=damping, tol=tolerance, max_iter=1000)
         except nx.PowerIterationFailedConvergence:
             raise UsageError(f"{fn}: did not converge to tolerance {tolerance} in 1000 "
                              "iterations; use a larger tolerance") from None
