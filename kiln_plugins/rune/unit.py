@@ -295,7 +295,11 @@ def to_rune(v):
     """A plain Python value (JSON-like) as a Rune value."""
     if v is None:
         return values.UNIT
-    if isinstance(v, bool) or type(v) is int or type(v) is float:
+    if type(v) is int:
+        if not values.I64_MIN <= v <= values.I64_MAX:
+            raise PluginRuntimeError(f"integer {v} does not fit in i64")
+        return v
+    if isinstance(v, bool) or type(v) is float:
         return v
     if isinstance(v, str):
         return values.RString(v)
@@ -582,7 +586,7 @@ class Runtime:
             "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
             "CM_": cm, "CMG_": cmg, "CALL_": call, "FN_": fn_,
             "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": typeobj,
-            "AS_": getattr(ops, "cast", None), "DISP_": ops.display, "CAT_": cat,
+            "AS_": _cast, "DISP_": ops.display, "CAT_": cat,
             "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,
             "RANGE_": V.Range, "UNIT_": V.UNIT, "NONE_": V.NONE,
             "NEWU_": _new_unit, "NEWT_": _construct, "NEWN_": _construct,
@@ -610,6 +614,33 @@ class VariantInfo:
     def __init__(self, enum, name: str, kind: str, fields: tuple):
         self.enum, self.name, self.kind, self.fields = enum, name, kind, fields
         self.unit = values.Variant(enum, name, "unit", ()) if kind == "unit" else None
+
+
+_INT_TYPES = {"i64", "i32", "i16", "i8", "isize", "u64", "u32", "u16", "u8", "usize"}
+
+
+def _cast(v, target: str):
+    """``v as T`` for the numeric types (float to int truncates and saturates, like Rust)."""
+    name = target.split("::")[-1]
+    t = type(v)
+    if name in _INT_TYPES:
+        if t is int:
+            return v
+        if t is float:
+            if v != v:
+                return 0
+            return max(values.I64_MIN, min(values.I64_MAX, int(v))) if abs(v) != float("inf") \
+                else (values.I64_MAX if v > 0 else values.I64_MIN)
+        if t is bool:
+            return int(v)
+        if t is values.Char:
+            return ord(v.c)
+    elif name in ("f64", "f32"):
+        if t is int or t is float:
+            return float(v)
+    elif name == "char" and t is int and 0 <= v <= 255:
+        return values.Char(chr(v))
+    raise values.RuneError(f"cannot cast `{values.type_name(v)}` as `{name}`")
 
 
 def _vec(items: list) -> list:
