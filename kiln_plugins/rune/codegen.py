@@ -604,7 +604,8 @@ class Generator:
             return self.arith_fast(op, a, b, pre, ints)
         return f"{ARITH[op]}({a}, {b})"
 
-    def arith_fast(self, op: str, a: str, b: str, pre: str = "", ints: bool = False) -> str:
+    def arith_fast(self, op: str, a: str, b: str, pre: str = "", ints: bool = False,
+                   slow: str | None = None) -> str:
         """Inline checked i64 ``a op b`` for simple operands, falling back to ops."""
         r = self.fresh("r_")
         check = f"{I64_MIN} <= ({r} := {a} {op} {b}) <= {I64_MAX}"
@@ -615,7 +616,7 @@ class Generator:
             return f"({pre}{r} if {check} else OVF_())" if not pre else \
                 f"(({r} if {check} else OVF_()) if {pre}True else 0)"
         return (f"(({r} if {check} else OVF_())"
-                f" if {pre}{self.int_test(a, b)} else {ARITH[op]}({a}, {b}))")
+                f" if {pre}{self.int_test(a, b)} else {slow or ARITH[op]}({a}, {b}))")
 
     def simple2(self, a: str, b: str):
         """Make both operands safe to evaluate twice (walrus temps)."""
@@ -683,7 +684,7 @@ class Generator:
             both = self.int_typed(e.value) and self.is_int_var(py)
             val = self.expr(e.value)
             if e.op != "=":
-                val = self.binop(e.op[:-1], py, val, e, both)
+                val = self.binop(e.op[:-1], py, val, e, both, compound=True)
             self.record(py, is_int)
             self.emit(f"{py} = {val}")
             return "UNIT_"
@@ -713,7 +714,7 @@ class Generator:
             get = (f"({o}[{i}] if type({o}) is list{itest} and 0 <= {i} < len({o})"
                    f" else IGET_({o}, {i}))")
             if e.op != "=":
-                val = self.binop(e.op[:-1], get, val, e)
+                val = self.binop(e.op[:-1], get, val, e, compound=True)
                 if not _simple(val):
                     tmp = self.fresh()
                     self.emit(f"{tmp} = {val}")
@@ -730,13 +731,17 @@ class Generator:
                 tv = self.fresh()
                 self.emit(f"{tv} = {val}")
                 val = tv
-            val = self.binop(e.op[:-1], get.format(o=obj), val, e)
+            val = self.binop(e.op[:-1], get.format(o=obj), val, e, compound=True)
         self.emit(put.format(o=obj, v=val))
         return "UNIT_"
 
-    def binop(self, op: str, a: str, b: str, e, ints: bool = False) -> str:
+    def binop(self, op: str, a: str, b: str, e, ints: bool = False, compound=False) -> str:
+        """``a op b`` for compound assignment (``+=`` grows a String in place)."""
+        slow = "ADDA_" if compound and op == "+" else None
         if op in ("+", "-", "*") and _simple(a) and _simple(b):
-            return self.arith_fast(op, a, b, ints=ints)
+            return self.arith_fast(op, a, b, ints=ints, slow=slow)
+        if slow:
+            return f"{slow}({a}, {b})"
         return f"{ARITH[op]}({a}, {b})"
 
     def x_Is(self, e: A.Is) -> str:

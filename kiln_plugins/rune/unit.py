@@ -503,7 +503,7 @@ class Runtime:
             raise V.RuneError("integer overflow")
 
         def nb(v):
-            raise V.RuneError(f"expected bool, found {ops.type_name(v) if hasattr(ops, 'type_name') else type(v).__name__}")
+            raise V.RuneError(f"expected `bool`, found `{V.type_name(v)}`")
 
         def panic(msg):
             raise V.RunePanic(msg if isinstance(msg, str) else ops.display(msg))
@@ -520,11 +520,7 @@ class Runtime:
         def call(f, args):
             if type(f) is V.Function:
                 return f.fn(*args)
-            if type(f) is VariantInfo or type(f) is V.StructType:
-                return ops.call(f, args) if hasattr(ops, "call") else _construct(f, list(args))
-            if hasattr(ops, "call"):
-                return ops.call(f, args)
-            raise V.RuneError(f"`{ops.debug(f)}` is not a function")
+            return ops.call(f, args)
 
         user = self.user_methods
 
@@ -541,9 +537,10 @@ class Runtime:
             return ops.call_method(obj, name, args)
 
         def cmg(obj, name, args, generics):
-            if hasattr(ops, "call_method_generic"):
-                return ops.call_method_generic(obj, name, args, generics)
-            return cm(obj, name, args)
+            t = type(obj)
+            if t is V.Struct or t is V.Variant:
+                return cm(obj, name, args)
+            return ops.call_method_generic(obj, name, args, generics)
 
         def print_(s):
             rt.log(s)
@@ -570,9 +567,6 @@ class Runtime:
         def tryval(v):
             return v.value
 
-        def typeobj(name):
-            return V.Type(name.split("::")[-1])
-
         def const_cycle():
             raise V.RuneError("constant depends on itself")
 
@@ -585,8 +579,8 @@ class Runtime:
             "FGET_": ops.field_get, "FSET_": ops.field_set, "TGET_": ops.tuple_get,
             "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
             "CM_": cm, "CMG_": cmg, "CALL_": call, "FN_": fn_,
-            "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": typeobj,
-            "AS_": _cast, "DISP_": ops.display, "CAT_": cat,
+            "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": ops.type_named,
+            "AS_": ops.cast, "ADDA_": ops.add_assign, "DISP_": ops.display, "CAT_": cat,
             "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,
             "RANGE_": V.Range, "UNIT_": V.UNIT, "NONE_": V.NONE,
             "NEWU_": _new_unit, "NEWT_": _construct, "NEWN_": _construct,
@@ -614,33 +608,6 @@ class VariantInfo:
     def __init__(self, enum, name: str, kind: str, fields: tuple):
         self.enum, self.name, self.kind, self.fields = enum, name, kind, fields
         self.unit = values.Variant(enum, name, "unit", ()) if kind == "unit" else None
-
-
-_INT_TYPES = {"i64", "i32", "i16", "i8", "isize", "u64", "u32", "u16", "u8", "usize"}
-
-
-def _cast(v, target: str):
-    """``v as T`` for the numeric types (float to int truncates and saturates, like Rust)."""
-    name = target.split("::")[-1]
-    t = type(v)
-    if name in _INT_TYPES:
-        if t is int:
-            return v
-        if t is float:
-            if v != v:
-                return 0
-            return max(values.I64_MIN, min(values.I64_MAX, int(v))) if abs(v) != float("inf") \
-                else (values.I64_MAX if v > 0 else values.I64_MIN)
-        if t is bool:
-            return int(v)
-        if t is values.Char:
-            return ord(v.c)
-    elif name in ("f64", "f32"):
-        if t is int or t is float:
-            return float(v)
-    elif name == "char" and t is int and 0 <= v <= 255:
-        return values.Char(chr(v))
-    raise values.RuneError(f"cannot cast `{values.type_name(v)}` as `{name}`")
 
 
 def _vec(items: list) -> list:
