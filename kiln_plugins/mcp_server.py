@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from mcp.server.lowlevel.server import NotificationOptions, Server
 from .agent_tools import AGENT, AGENT_TOOL_TABLE, AGENT_TOOLS
 from .errors import KilnError
 from .ratelimit import RateLimiter
-from .watch import DEBOUNCE_MS, ReloadReport, note_filter, reload_kiln, watch_paths
+from .watch import DEBOUNCE_MS, READY_POLL_MS, ReloadReport, note_filter, reload_kiln, watch_paths
 from .workers import CallLimits, WorkerPool, limits_for
 
 __all__ = ["McpService", "serve_stdio", "error_text", "DEFAULT_WORKERS"]
@@ -68,7 +67,8 @@ class McpService:
         self.pool = pool
         self.limiter = RateLimiter(kiln.settings.rate)
         self.capacity = anyio.CapacityLimiter(pool.size)
-        self.sessions: weakref.WeakSet = weakref.WeakSet()
+        self.session = None  # the last request's session: its standalone channel outlives the request
+        self.ready = anyio.Event()
         self.server = Server("cru", version=_version(), instructions=(
             "Tools of a markdown kiln. Plugins are notes; use list_plugins/describe_plugin to learn them, "
             "test_plugin to try a plugin note, create_plugin to add one."),
@@ -85,12 +85,12 @@ class McpService:
         return listed
 
     async def on_list_tools(self, ctx, params) -> types.ListToolsResult:
-        self.sessions.add(ctx.session)
+        self.session = ctx.session
         return types.ListToolsResult(tools=self.tools())
 
     # -- tools/call ---------------------------------------------------------------------
     async def on_call_tool(self, ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
-        self.sessions.add(ctx.session)
+        self.session = ctx.session
         name, args = params.name, params.arguments or {}
         try:
             if name in AGENT_TOOL_TABLE:
@@ -117,18 +117,22 @@ class McpService:
         if report.plugins_changed:
             for line in report.lines():
                 print(f"cru mcp: {line}", file=sys.stderr, flush=True)
-            for session in list(self.sessions):
-                try:
-                    await session.send_tool_list_changed()
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    self.sessions.discard(session)
+            if self.session is not None:
+                await self.session.send_tool_list_changed()  # best effort: a gone client drops it
         return report
 
     async def watch(self) -> None:
-        """Reload on every batch of changed notes until cancelled."""
+        """Reload on every batch of changed notes until cancelled.
+
+        The first (empty) batch arrives once the watcher is armed; reloading then catches edits
+        made between opening the kiln and arming.
+        """
         paths = watch_paths(self.kiln)
-        async for _changes in watchfiles.awatch(*paths, watch_filter=note_filter(paths), debounce=DEBOUNCE_MS):
-            await self.reload()
+        async for changes in watchfiles.awatch(*paths, watch_filter=note_filter(paths), debounce=DEBOUNCE_MS,
+                                               rust_timeout=READY_POLL_MS, yield_on_timeout=True):
+            if changes or not self.ready.is_set():
+                await self.reload()
+            self.ready.set()
 
     async def run_stdio(self) -> None:
         """Serve one client on stdin/stdout while watching the kiln."""

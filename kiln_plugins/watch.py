@@ -14,10 +14,12 @@ from typing import Callable, Iterable
 
 import watchfiles
 
-__all__ = ["ReloadReport", "reload_kiln", "watch_paths", "note_filter", "watch_kiln", "DEBOUNCE_MS"]
+__all__ = ["ReloadReport", "reload_kiln", "watch_paths", "note_filter", "watch_kiln", "DEBOUNCE_MS", "READY_POLL_MS"]
 
 DEBOUNCE_MS = 200
 """Changes arriving within this many milliseconds are handled as one reload."""
+READY_POLL_MS = 500
+"""The watcher yields an empty batch this often when idle; the first one means it is armed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +110,21 @@ def note_filter(roots: Iterable[Path]) -> Callable[[watchfiles.Change, str], boo
 
 
 def watch_kiln(kiln, emit: Callable[[ReloadReport], None], *, stop_event=None,
-               paths: Iterable[Path] | None = None) -> None:
-    """Block, reloading on every batch of changes and handing each report that changed something to ``emit``."""
+               paths: Iterable[Path] | None = None, on_ready: Callable[[], None] | None = None) -> None:
+    """Block, reloading on every batch of changes and handing each report that changed something to ``emit``.
+
+    ``on_ready`` runs once the watcher is armed, after a catch-up reload of anything edited
+    between opening the kiln and arming — from then on no edit can be missed.
+    """
     paths = list(paths or watch_paths(kiln))
-    for _changes in watchfiles.watch(*paths, watch_filter=note_filter(paths),
-                                     debounce=DEBOUNCE_MS, stop_event=stop_event):
-        report = reload_kiln(kiln)
-        if report.plugins_changed or report.notes:
-            emit(report)
+    ready = False
+    for changes in watchfiles.watch(*paths, watch_filter=note_filter(paths), debounce=DEBOUNCE_MS,
+                                    stop_event=stop_event, rust_timeout=READY_POLL_MS, yield_on_timeout=True):
+        if changes or not ready:
+            report = reload_kiln(kiln)
+            if report.plugins_changed or report.notes:
+                emit(report)
+        if not ready:
+            ready = True
+            if on_ready is not None:
+                on_ready()

@@ -27,14 +27,16 @@ def watch_command(state: CliState) -> None:
 
     kiln = state.open()
     paths = watch_paths(kiln)
-    console.print(f"watching {', '.join(str(p) for p in paths)} "
-                  f"({len(kiln.plugins.active)} plugins active)", highlight=False)
+
+    def ready() -> None:
+        console.print(f"watching {', '.join(str(p) for p in paths)} "
+                      f"({len(kiln.plugins.active)} plugins active)", markup=False, highlight=False)
 
     def emit(report) -> None:
         for line in report.lines() or [f"reindexed {report.notes} note(s)"]:
             console.print(line, markup=False, highlight=False)
 
     try:
-        watch_kiln(kiln, emit, paths=paths)
+        watch_kiln(kiln, emit, paths=paths, on_ready=ready)
     except KeyboardInterrupt:
         pass
