@@ -128,7 +128,7 @@ def search_notes(cache: Cache, query: str, *, limit: int = 10, tag: str | None =
                 rows = _match(cache.conn, " OR ".join(pq.terms), where, args, limit)
         except sqlite3.Error:
             return []  # a query FTS5 still rejects finds nothing rather than failing
-    return [SearchHit(r[0], r[1], round(-r[2], 6), r[3]) for r in rows]
+    return [SearchHit(r[0], r[1], -r[2], r[3]) for r in rows]
 
 
 def _match(conn: sqlite3.Connection, match: str, where: str, args: list, limit: int) -> list:
