@@ -116,7 +116,9 @@ class Cache:
         if path is not None:
             try:
                 return cls(_connect(path), path)
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if _is_busy(exc):  # another process holds it: never delete a live cache
+                    return cls(_connect(None), None)
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     try:
                         os.remove(str(path) + suffix)
@@ -239,6 +241,11 @@ def _connect(path: Path | None) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
 
 
 def _ensure_gitignore(path: Path) -> None:
