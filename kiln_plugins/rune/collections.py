@@ -1,0 +1,414 @@
+"""Methods of Vec, Tuple, Object, HashMap, HashSet and VecDeque, and their constructors."""
+
+from __future__ import annotations
+
+from functools import cmp_to_key
+
+from . import values as V
+from .fmt import display
+from .meter import WORD, current
+from .natives import TICK_EVERY, callback, drain, want_int
+
+__all__ = ["TABLES", "FUNCTIONS", "sort_values"]
+
+
+def _cmp(a, b) -> int:
+    from .ops import cmp
+    return cmp(a, b)
+
+
+def _ord_of(v) -> int:
+    if type(v) is V.Variant and v.enum is V.ORDERING:
+        return {"Less": -1, "Equal": 0, "Greater": 1}[v.name]
+    raise V.RuneError(f"a comparator must return an Ordering, found `{V.type_name(v)}`")
+
+
+def sort_values(items: list, key=None, comparator=None) -> None:
+    """Sort ``items`` in place by Rune order, a key function or a comparator (metered)."""
+    n = len(items)
+    current().tick(max(1, n * max(1, n.bit_length())) // TICK_EVERY + 1)
+    if comparator is not None:
+        f = callback(comparator)
+        items.sort(key=cmp_to_key(lambda a, b: _ord_of(f(a, b))))
+    elif key is not None:
+        f = callback(key)
+        keys = [f(x) for x in items]
+        order = sorted(range(n), key=cmp_to_key(lambda i, j: _cmp(keys[i], keys[j])))
+        items[:] = [items[i] for i in order]
+    else:
+        items.sort(key=cmp_to_key(_cmp))
+
+
+def _index(v, i, what: str) -> int:
+    i = want_int(i, what)
+    if not 0 <= i < len(v):
+        raise V.RuneError(f"index out of bounds: the length is {len(v)} but the index is {i}")
+    return i
+
+
+def _grow(n: int = 1) -> None:
+    current().alloc(n * WORD)
+
+
+# ---------------------------------------------------------------- Vec
+
+def _push(v, x):
+    _grow()
+    v.append(x)
+
+
+def _pop(v):
+    return V.Some(v.pop()) if v else V.NONE
+
+
+def _get(v, i):
+    if type(i) is V.Range:
+        from .ops import index_get
+        try:
+            return V.Some(index_get(v, i))
+        except V.RuneError:
+            return V.NONE
+    i = want_int(i, "get")
+    return V.Some(v[i]) if 0 <= i < len(v) else V.NONE
+
+
+def _insert(v, i, x):
+    i = want_int(i, "Vec::insert")
+    if not 0 <= i <= len(v):
+        raise V.RuneError(f"insertion index (is {i}) should be <= len (is {len(v)})")
+    _grow()
+    v.insert(i, x)
+
+
+def _remove(v, i):
+    return v.pop(_index(v, i, "Vec::remove"))
+
+
+def _extend(v, items):
+    from .ops import iterate
+    new = drain(iterate(items))
+    v.extend(new)
+
+
+def _contains(v, x):
+    current().tick(len(v) // TICK_EVERY + 1)
+    return any(V.equal(x, y) for y in v)
+
+
+def _dedup(v):
+    out = []
+    for x in v:
+        if not out or not V.equal(out[-1], x):
+            out.append(x)
+    v[:] = out
+
+
+def _join(v, sep):
+    parts = []
+    for x in v:
+        if type(x) is not V.RString:
+            raise V.RuneError(f"join expects a Vec of String, found `{V.type_name(x)}`")
+        parts.append(x.s)
+    s = (sep.s if type(sep) is V.RString else display(sep)).join(parts)
+    current().fresh(len(s))
+    return V.RString(s)
+
+
+def _split_off(v, at):
+    at = want_int(at, "Vec::split_off")
+    if not 0 <= at <= len(v):
+        raise V.RuneError(f"`at` split index (is {at}) should be <= len (is {len(v)})")
+    tail = v[at:]
+    del v[at:]
+    return tail
+
+
+def _retain(v, f):
+    g = callback(f)
+    v[:] = [x for x in v if g(x) is True]
+
+
+def _swap(v, i, j):
+    i, j = _index(v, i, "Vec::swap"), _index(v, j, "Vec::swap")
+    v[i], v[j] = v[j], v[i]
+
+
+def _truncate(v, n):
+    n = want_int(n, "truncate")
+    if n < len(v):
+        del v[n:]
+
+
+def _resize(v, n, x):
+    n = want_int(n, "Vec::resize")
+    if n > len(v):
+        _grow(n - len(v))
+        v.extend([x] * (n - len(v)))
+    else:
+        del v[n:]
+
+
+def _clone_list(v):
+    current().fresh(len(v) * WORD)
+    return list(v)
+
+
+def _binary_search(v, x):
+    lo, hi = 0, len(v)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        c = _cmp(v[mid], x)
+        if c == 0:
+            return V.Ok(mid)
+        if c < 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    return V.Err(lo)
+
+
+def _iter(v):
+    return V.Iterator(list(v))
+
+
+VEC_METHODS = {
+    "len": len, "is_empty": lambda v: not v, "push": _push, "pop": _pop, "get": _get,
+    "first": lambda v: V.Some(v[0]) if v else V.NONE,
+    "last": lambda v: V.Some(v[-1]) if v else V.NONE,
+    "insert": _insert, "remove": _remove, "clear": lambda v: v.clear(), "extend": _extend,
+    "iter": _iter, "into_iter": _iter, "contains": _contains,
+    "sort": lambda v: sort_values(v), "sort_by": lambda v, f: sort_values(v, comparator=f),
+    "sort_by_key": lambda v, f: sort_values(v, key=f), "sort_unstable": lambda v: sort_values(v),
+    "dedup": _dedup, "reverse": lambda v: v.reverse(), "join": _join, "clone": _clone_list,
+    "to_vec": _clone_list, "split_off": _split_off, "retain": _retain, "swap": _swap,
+    "truncate": _truncate, "resize": _resize, "capacity": len, "reserve": lambda v, n: None,
+    "shrink_to_fit": lambda v: None, "binary_search": _binary_search,
+    "concat": lambda v: _concat(v), "eq": lambda a, b: V.equal(a, b),
+    "cmp": lambda a, b: _ordering(_cmp(a, b)),
+}
+
+
+def _concat(v):
+    out = []
+    for x in v:
+        if type(x) is not list:
+            raise V.RuneError(f"concat expects a Vec of Vec, found `{V.type_name(x)}`")
+        out.extend(x)
+    return out
+
+
+def _ordering(c):
+    return V.LESS if c < 0 else V.GREATER if c > 0 else V.EQUAL
+
+
+TUPLE_METHODS = {
+    "len": len, "is_empty": lambda t: not t, "get": _get, "iter": _iter, "into_iter": _iter,
+    "clone": lambda t: V.Tuple(t), "eq": lambda a, b: V.equal(a, b),
+    "cmp": lambda a, b: _ordering(_cmp(a, b)),
+    "first": lambda v: V.Some(v[0]) if v else V.NONE,
+    "last": lambda v: V.Some(v[-1]) if v else V.NONE,
+}
+
+
+# ---------------------------------------------------------------- Object and HashMap
+
+def _okey(o, k):
+    if type(o) is V.Object:
+        if type(k) is V.RString:
+            return k.s
+        raise V.RuneError(f"an Object key must be a String, found `{V.type_name(k)}`")
+    if type(k) is V.RString:
+        return V.RString(k.s)  # a key never changes through an alias
+    if type(k) in (list, V.Object, V.HashMap, V.HashSet, V.VecDeque):
+        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key")
+    return k
+
+
+def _out_key(o, k):
+    return V.RString(k) if type(k) is str else k
+
+
+def _map_get(o, k):
+    k = _okey(o, k)
+    try:
+        return V.Some(o[k]) if k in o else V.NONE
+    except TypeError:
+        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key") from None
+
+
+def _map_insert(o, k, x):
+    k = _okey(o, k)
+    try:
+        old = o.get(k, None) if k in o else None
+    except TypeError:
+        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key") from None
+    if old is None:
+        current().alloc(2 * WORD + (len(k) if type(k) is str else 0))
+    o[k] = x
+    return V.NONE if old is None else V.Some(old)
+
+
+def _map_remove(o, k):
+    k = _okey(o, k)
+    if k in o:
+        return V.Some(o.pop(k))
+    return V.NONE
+
+
+def _map_extend(o, items):
+    from .ops import iterate
+    for pair in drain(iterate(items)):
+        if type(pair) is not V.Tuple or len(pair) != 2:
+            raise V.RuneError("extend expects (key, value) tuples")
+        _map_insert(o, pair[0], pair[1])
+
+
+def _map_iter(o):
+    return V.Iterator([V.Tuple([_out_key(o, k), x]) for k, x in o.items()])
+
+
+def _map_clone(o):
+    current().fresh(len(o) * 2 * WORD)
+    return type(o)(o)
+
+
+def _map_entry_or_insert(o, k, default):
+    k = _okey(o, k)
+    if k not in o:
+        _map_insert(o, k, default)
+    return o[k]
+
+
+MAP_METHODS = {
+    "len": len, "is_empty": lambda o: not o, "get": _map_get, "insert": _map_insert,
+    "remove": _map_remove, "contains_key": lambda o, k: _okey(o, k) in o,
+    "keys": lambda o: V.Iterator([_out_key(o, k) for k in o]),
+    "values": lambda o: V.Iterator(list(o.values())), "iter": _map_iter,
+    "into_iter": _map_iter, "clear": lambda o: o.clear(), "extend": _map_extend,
+    "clone": _map_clone, "eq": lambda a, b: V.equal(a, b),
+    "get_or_insert": _map_entry_or_insert,
+}
+
+
+# ---------------------------------------------------------------- HashSet
+
+def _set_key(k):
+    if type(k) is V.RString:
+        return V.RString(k.s)
+    if type(k) in (list, V.Object, V.HashMap, V.HashSet, V.VecDeque):
+        raise V.RuneError(f"`{V.type_name(k)}` cannot be in a HashSet")
+    return k
+
+
+def _set_insert(s, x):
+    x = _set_key(x)
+    if x in s:
+        return False
+    current().alloc(WORD)
+    s.add(x)
+    return True
+
+
+def _set_remove(s, x):
+    x = _set_key(x)
+    if x in s:
+        s.discard(x)
+        return True
+    return False
+
+
+def _set_extend(s, items):
+    from .ops import iterate
+    for x in drain(iterate(items)):
+        _set_insert(s, x)
+
+
+def _set_op(f):
+    def op(a, b):
+        if type(b) is not V.HashSet:
+            raise V.RuneError(f"expected a HashSet, found `{V.type_name(b)}`")
+        return V.Iterator(list(f(a, b)))
+    return op
+
+
+SET_METHODS = {
+    "len": len, "is_empty": lambda s: not s, "insert": _set_insert, "remove": _set_remove,
+    "contains": lambda s, x: _set_key(x) in s, "iter": lambda s: V.Iterator(list(s)),
+    "into_iter": lambda s: V.Iterator(list(s)), "clear": lambda s: s.clear(),
+    "extend": _set_extend, "clone": lambda s: V.HashSet(s), "eq": lambda a, b: V.equal(a, b),
+    "union": _set_op(lambda a, b: [*a, *(x for x in b if x not in a)]),
+    "intersection": _set_op(lambda a, b: [x for x in a if x in b]),
+    "difference": _set_op(lambda a, b: [x for x in a if x not in b]),
+    "symmetric_difference": _set_op(lambda a, b: [*(x for x in a if x not in b),
+                                                  *(x for x in b if x not in a)]),
+    "is_subset": lambda a, b: set.issubset(a, b), "is_superset": lambda a, b: set.issuperset(a, b),
+}
+
+
+# ---------------------------------------------------------------- VecDeque
+
+def _dq_push_back(d, x):
+    _grow()
+    d.append(x)
+
+
+def _dq_push_front(d, x):
+    _grow()
+    d.appendleft(x)
+
+
+def _dq_insert(d, i, x):
+    i = want_int(i, "VecDeque::insert")
+    if not 0 <= i <= len(d):
+        raise V.RuneError(f"index out of bounds: the length is {len(d)} but the index is {i}")
+    _grow()
+    d.insert(i, x)
+
+
+def _dq_remove(d, i):
+    i = want_int(i, "VecDeque::remove")
+    if not 0 <= i < len(d):
+        return V.NONE
+    x = d[i]
+    del d[i]
+    return V.Some(x)
+
+
+DEQUE_METHODS = {
+    "len": len, "is_empty": lambda d: not d, "push_back": _dq_push_back,
+    "push_front": _dq_push_front, "pop_back": lambda d: V.Some(d.pop()) if d else V.NONE,
+    "pop_front": lambda d: V.Some(d.popleft()) if d else V.NONE,
+    "front": lambda d: V.Some(d[0]) if d else V.NONE,
+    "back": lambda d: V.Some(d[-1]) if d else V.NONE, "get": _get, "insert": _dq_insert,
+    "remove": _dq_remove, "iter": _iter, "into_iter": _iter, "contains": _contains,
+    "clear": lambda d: d.clear(), "extend": lambda d, items: _extend(d, items),
+    "clone": lambda d: V.VecDeque(d), "eq": lambda a, b: V.equal(a, b),
+    "truncate": lambda d, n: [d.pop() for _ in range(max(0, len(d) - want_int(n, "truncate")))] and None,
+    "rotate_left": lambda d, n: d.rotate(-want_int(n, "rotate_left")),
+    "rotate_right": lambda d, n: d.rotate(want_int(n, "rotate_right")),
+}
+
+TABLES = {list: VEC_METHODS, V.Tuple: TUPLE_METHODS, V.Object: MAP_METHODS,
+          V.HashMap: MAP_METHODS, V.HashSet: SET_METHODS, V.VecDeque: DEQUE_METHODS}
+
+
+def _with_capacity(make):
+    def ctor(n):
+        want_int(n, "with_capacity")
+        return make()
+    return ctor
+
+
+def _vec_from(items):
+    from .ops import iterate
+    return drain(iterate(items))
+
+
+FUNCTIONS = {
+    "Vec::new": list, "Vec::with_capacity": _with_capacity(list), "Vec::from": _vec_from,
+    "Object::new": V.Object, "Object::with_capacity": _with_capacity(V.Object),
+    "HashMap::new": V.HashMap, "HashMap::with_capacity": _with_capacity(V.HashMap),
+    "HashSet::new": V.HashSet, "HashSet::with_capacity": _with_capacity(V.HashSet),
+    "VecDeque::new": V.VecDeque, "VecDeque::with_capacity": _with_capacity(V.VecDeque),
+    "mem::drop": lambda v: V.UNIT, "drop": lambda v: V.UNIT,
+}

@@ -1,0 +1,96 @@
+"""Method dispatch for built-in types and the native functions/constants by Rune path.
+
+The tables live in ``scalars``, ``strings``, ``options``, ``collections`` and ``iterators``;
+this module merges them. Every method is ``fn(receiver, *args)``; generic ones (turbofish)
+are ``fn(receiver, generics, *args)``. ``Type::method`` paths for every method are added to
+``NATIVE_FUNCTIONS`` so ``Vec::len(v)`` and ``String::len`` as a value work.
+"""
+
+from __future__ import annotations
+
+from . import collections, iterators, options, scalars, strings
+from . import values as V
+from .fmt import debug, display
+
+__all__ = ["lookup", "lookup_generic", "NATIVE_FUNCTIONS", "NATIVE_CONSTANTS", "TABLES"]
+
+TABLES: dict = {}
+for _module in (scalars, strings, options, collections, iterators):
+    TABLES.update(_module.TABLES)
+
+GENERIC: dict = {V.RString: strings.GENERIC, **iterators.GENERIC}
+
+
+def _to_string(v):
+    return V.RString(display(v))
+
+
+def _shallow_clone(v):
+    return v
+
+
+# Methods every value answers to (after its own table).
+UNIVERSAL = {
+    "to_string": _to_string, "clone": _shallow_clone,
+    "eq": lambda a, b: V.equal(a, b), "ne": lambda a, b: not V.equal(a, b),
+}
+
+
+def lookup(obj, name: str):
+    """The native method ``name`` of ``obj``'s type, or None."""
+    table = TABLES.get(type(obj))
+    if table is not None:
+        fn = table.get(name)
+        if fn is not None:
+            return fn
+    return UNIVERSAL.get(name)
+
+
+def lookup_generic(obj, name: str):
+    """The turbofish-aware method ``name`` of ``obj``'s type, or None."""
+    table = GENERIC.get(type(obj))
+    return None if table is None else table.get(name)
+
+
+_TYPE_PREFIX = {
+    int: ("i64",), float: ("f64",), bool: ("bool",), V.Char: ("char",),
+    V.RString: ("String",), V.Bytes: ("Bytes",), list: ("Vec",), V.Tuple: ("Tuple",),
+    V.Object: ("Object",), V.HashMap: ("HashMap", "collections::HashMap"),
+    V.HashSet: ("HashSet", "collections::HashSet"),
+    V.VecDeque: ("VecDeque", "collections::VecDeque"), V.Some: ("Option",),
+    V.Ok: ("Result",), V.Iterator: ("Iterator", "iter::Iterator"), V.Range: ("Range",),
+}
+
+
+def _build_natives() -> dict:
+    out: dict = {}
+    for t, prefixes in _TYPE_PREFIX.items():
+        for name, fn in TABLES[t].items():
+            for p in prefixes:
+                out[f"{p}::{name}"] = fn
+    for module in (scalars, strings, options, collections, iterators):
+        out.update(module.FUNCTIONS)
+    for path in list(out):
+        if path.startswith(("HashMap::", "HashSet::", "VecDeque::")):
+            out.setdefault("collections::" + path, out[path])
+    out["fmt::debug"] = lambda v: V.RString(debug(v))
+    out["clone::clone"] = _shallow_clone
+    for path in list(out):
+        out.setdefault("std::" + path, out[path])
+    return out
+
+
+def _build_constants() -> dict:
+    out: dict = {}
+    for module in (scalars, options):
+        out.update(module.CONSTANTS)
+    out["Ordering::Less"] = V.LESS
+    out["Ordering::Equal"] = V.EQUAL
+    out["Ordering::Greater"] = V.GREATER
+    for path in list(out):
+        out.setdefault("std::" + path, out[path])
+    return out
+
+
+NATIVE_FUNCTIONS: dict = _build_natives()
+NATIVE_CONSTANTS: dict = _build_constants()

@@ -1,0 +1,499 @@
+"""Rune values as Python objects, and the exceptions the generated code raises.
+
+i64 is ``int``, f64 ``float``, bool ``bool``, Vec a plain ``list``; every other Rune type has a
+class here. Python ``None`` is never a Rune value (it only marks an open end of a Range).
+Equality (``==`` and hashing) is structural and strict about types: comparing an int with a
+float raises ``RuneError`` as Rune does (see :func:`equal`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+__all__ = [
+    "RunePanic", "RuneError", "EarlyReturn", "Char", "RString", "Bytes", "Tuple", "UNIT",
+    "Object", "HashMap", "HashSet", "VecDeque", "Some", "NONE", "Ok", "Err", "StructType",
+    "Struct", "EnumType", "Variant", "Range", "Iterator", "Function", "Type", "type_name",
+    "equal", "I64_MIN", "I64_MAX", "ORDERING", "LESS", "EQUAL", "GREATER",
+]
+
+I64_MIN = -(1 << 63)
+I64_MAX = (1 << 63) - 1
+
+
+# ---------------------------------------------------------------- control flow
+
+class RunePanic(Exception):
+    """``panic!``, a failed assertion, ``unwrap`` of None/Err: the script gave up."""
+
+
+class RuneError(Exception):
+    """A runtime error: overflow, type mismatch, index out of bounds, missing field, …"""
+
+
+class EarlyReturn(Exception):
+    """The ``?`` operator leaving the current function with ``value`` (None or Err(e))."""
+
+    def __init__(self, value):
+        super().__init__("early return")
+        self.value = value
+
+
+# ---------------------------------------------------------------- scalars and strings
+
+class Char:
+    """A Rust ``char``: one Unicode scalar value."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: str):
+        self.c = c
+
+    def __str__(self) -> str:
+        return self.c
+
+    def __repr__(self) -> str:
+        return f"Char({self.c!r})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        return hash(("char", self.c))
+
+
+class RString:
+    """A Rune ``String``: mutable and shared by reference (``.s`` is its current text)."""
+
+    __slots__ = ("s",)
+
+    def __init__(self, s: str = ""):
+        self.s = s
+
+    def __str__(self) -> str:
+        return self.s
+
+    def __repr__(self) -> str:
+        return f"RString({self.s!r})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        return hash(self.s)
+
+
+class Bytes:
+    """A Rune ``Bytes`` buffer (mutable, shared by reference)."""
+
+    __slots__ = ("b",)
+
+    def __init__(self, b=b""):
+        self.b = bytearray(b.encode("utf-8") if isinstance(b, str) else b)
+
+    def __bytes__(self) -> bytes:
+        return bytes(self.b)
+
+    def __len__(self) -> int:
+        return len(self.b)
+
+    def __iter__(self):
+        return iter(self.b)
+
+    def __repr__(self) -> str:
+        return f"Bytes({bytes(self.b)!r})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        return hash(bytes(self.b))
+
+
+# ---------------------------------------------------------------- containers
+
+class Tuple(list):
+    """A Rune tuple: fixed length but mutable elements (``t.0 = 1``); ``UNIT`` is ``()``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __ne__(self, other):
+        return not equal(self, other)
+
+    def __hash__(self):
+        return hash(("tuple",) + tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Tuple({list(self)!r})"
+
+
+UNIT = Tuple()
+
+
+class Object(dict):
+    """A Rune ``Object`` (``#{…}``): insertion-ordered, keys are Python ``str``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __ne__(self, other):
+        return not equal(self, other)
+
+    __hash__ = None
+
+
+class HashMap(dict):
+    """``std::collections::HashMap``: keys are hashable Rune values (String, int, char, …)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __ne__(self, other):
+        return not equal(self, other)
+
+    __hash__ = None
+
+
+class HashSet(set):
+    """``std::collections::HashSet`` of hashable Rune values."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __ne__(self, other):
+        return not equal(self, other)
+
+    __hash__ = None
+
+
+class VecDeque(deque):
+    """``std::collections::VecDeque``."""
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __ne__(self, other):
+        return not equal(self, other)
+
+    __hash__ = None
+
+
+# ---------------------------------------------------------------- Option / Result
+
+class _Wrap:
+    __slots__ = ("value",)
+    tag = ""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"{self.tag}({self.value!r})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        return hash((self.tag, self.value))
+
+
+class Some(_Wrap):
+    """``Option::Some(value)``."""
+
+    __slots__ = ()
+    tag = "Some"
+
+
+class Ok(_Wrap):
+    """``Result::Ok(value)``."""
+
+    __slots__ = ()
+    tag = "Ok"
+
+
+class Err(_Wrap):
+    """``Result::Err(value)``."""
+
+    __slots__ = ()
+    tag = "Err"
+
+
+class _NoneType:
+    """The type of ``NONE`` (``Option::None``); there is exactly one instance."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NONE"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        return hash("Option::None")
+
+
+NONE = _NoneType()
+
+
+# ---------------------------------------------------------------- user types
+
+class StructType:
+    """A struct declared in Rune: ``kind`` is "unit", "tuple" or "named"."""
+
+    __slots__ = ("name", "kind", "fields")
+
+    def __init__(self, name: str, kind: str, fields: tuple = ()):
+        self.name, self.kind, self.fields = name, kind, tuple(fields)
+
+    def __repr__(self) -> str:
+        return f"StructType({self.name})"
+
+
+class Struct:
+    """An instance of a ``StructType``; ``fields`` is a dict (named) or a list (tuple/unit)."""
+
+    __slots__ = ("type", "fields")
+
+    def __init__(self, type, fields):
+        self.type = type
+        self.fields = fields if isinstance(fields, dict) else list(fields)
+
+    def __repr__(self) -> str:
+        return f"Struct({self.type.name}, {self.fields!r})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        f = self.fields
+        return hash((id(self.type), tuple(f.items()) if isinstance(f, dict) else tuple(f)))
+
+
+class EnumType:
+    """An enum declared in Rune, with its variant names in order."""
+
+    __slots__ = ("name", "variants")
+
+    def __init__(self, name: str, variants: tuple = ()):
+        self.name, self.variants = name, tuple(variants)
+
+    def __repr__(self) -> str:
+        return f"EnumType({self.name})"
+
+
+class Variant:
+    """A value of an enum: ``kind`` "unit"/"tuple"/"named"; ``fields`` list or dict."""
+
+    __slots__ = ("enum", "name", "kind", "fields")
+
+    def __init__(self, enum, name: str, kind: str, fields=()):
+        self.enum, self.name, self.kind = enum, name, kind
+        self.fields = fields if isinstance(fields, dict) else list(fields)
+
+    def __repr__(self) -> str:
+        return f"Variant({self.enum.name}::{self.name}, {self.fields!r})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        f = self.fields
+        return hash((id(self.enum), self.name,
+                     tuple(f.items()) if isinstance(f, dict) else tuple(f)))
+
+
+# ---------------------------------------------------------------- ranges, iterators, functions
+
+class Range:
+    """``a..b`` / ``a..=b`` / ``a..`` / ``..b`` / ``..``: ``start``/``end`` None when open."""
+
+    __slots__ = ("start", "end", "inclusive")
+
+    def __init__(self, start, end, inclusive: bool = False):
+        self.start, self.end, self.inclusive = start, end, bool(inclusive)
+
+    def __repr__(self) -> str:
+        return f"Range({self.start!r}, {self.end!r}, {self.inclusive})"
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __hash__(self):
+        return hash(("range", self.start, self.end, self.inclusive))
+
+    def shape(self) -> str:
+        """The Rune type name of this range (``RangeInclusive``, ``RangeFrom``, …)."""
+        if self.start is None:
+            if self.end is None:
+                return "RangeFull"
+            return "RangeToInclusive" if self.inclusive else "RangeTo"
+        if self.end is None:
+            return "RangeFrom"
+        return "RangeInclusive" if self.inclusive else "Range"
+
+
+class Iterator:
+    """A Rune iterator over a Python iterator ``it``; ``peeked`` holds a peeked item."""
+
+    __slots__ = ("it", "peeked", "double")
+
+    _EMPTY = object()
+
+    def __init__(self, it, double=None):
+        self.it = iter(it)
+        self.peeked = Iterator._EMPTY
+        self.double = double  # a list when the iterator can run backwards (rev/next_back)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        p = self.peeked
+        if p is not Iterator._EMPTY:
+            self.peeked = Iterator._EMPTY
+            return p
+        return next(self.it)
+
+    def __repr__(self) -> str:
+        return "Iterator"
+
+
+class Function:
+    """A function value (fn pointer, closure, native function): call ``fn(*args)``."""
+
+    __slots__ = ("name", "fn")
+
+    def __init__(self, name: str, fn):
+        self.name, self.fn = name, fn
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return f"Function({self.name})"
+
+
+class Type:
+    """A built-in type as a value (``i64``, ``String``, …) for ``is`` tests and ``as``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Type({self.name})"
+
+    def __eq__(self, other):
+        return type(other) is Type and other.name == self.name
+
+    def __hash__(self):
+        return hash(("type", self.name))
+
+
+# ---------------------------------------------------------------- names and equality
+
+_NAMES = {
+    int: "i64", float: "f64", bool: "bool", Char: "char", RString: "String", Bytes: "Bytes",
+    list: "Vec", Tuple: "Tuple", Object: "Object", HashMap: "HashMap", HashSet: "HashSet",
+    VecDeque: "VecDeque", Some: "Option", Ok: "Result", Err: "Result", _NoneType: "Option",
+    Iterator: "Iterator", Function: "Function", Type: "Type", StructType: "Type",
+    EnumType: "Type",
+}
+
+
+def type_name(v) -> str:
+    """The Rune type name of ``v`` as error messages and ``type_name_of_val`` show it."""
+    t = type(v)
+    n = _NAMES.get(t)
+    if n is not None:
+        return n
+    if t is Struct:
+        return v.type.name
+    if t is Variant:
+        return v.enum.name
+    if t is Range:
+        return v.shape()
+    return t.__name__
+
+
+def _mismatch(a, b):
+    raise RuneError(f"unsupported binary operation `==` on `{type_name(a)}` and `{type_name(b)}`")
+
+
+def equal(a, b) -> bool:
+    """Rune ``==``: structural, the same type on both sides or a RuneError."""
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        if {ta, tb} <= {Some, _NoneType} or {ta, tb} <= {Ok, Err}:
+            return False
+        _mismatch(a, b)
+    if ta is int or ta is float or ta is bool:
+        return a == b
+    if ta is RString:
+        return a.s == b.s
+    if ta is Char:
+        return a.c == b.c
+    if ta is list or ta is Tuple or ta is VecDeque:
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+    if ta is Object or ta is HashMap:
+        if len(a) != len(b):
+            return False
+        for k, x in a.items():
+            if k not in b or not equal(x, b[k]):
+                return False
+        return True
+    if ta is HashSet:
+        return set.__eq__(a, b)
+    if ta is Some or ta is Ok or ta is Err:
+        return equal(a.value, b.value)
+    if ta is _NoneType:
+        return True
+    if ta is Bytes:
+        return a.b == b.b
+    if ta is Struct:
+        if a.type is not b.type:
+            return False
+        return _fields_equal(a.fields, b.fields)
+    if ta is Variant:
+        if a.enum is not b.enum or a.name != b.name:
+            return False
+        return _fields_equal(a.fields, b.fields)
+    if ta is Range:
+        return (a.inclusive == b.inclusive and _opt_equal(a.start, b.start)
+                and _opt_equal(a.end, b.end))
+    if ta is Type:
+        return a.name == b.name
+    if ta is Function:
+        return a.fn is b.fn
+    return a is b
+
+
+def _fields_equal(fa, fb) -> bool:
+    if isinstance(fa, dict):
+        return all(equal(x, fb[k]) for k, x in fa.items())
+    return len(fa) == len(fb) and all(equal(x, y) for x, y in zip(fa, fb))
+
+
+def _opt_equal(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return equal(a, b)
+
+
+# ---------------------------------------------------------------- std::cmp::Ordering
+
+ORDERING = EnumType("Ordering", ("Less", "Equal", "Greater"))
+LESS = Variant(ORDERING, "Less", "unit", ())
+EQUAL = Variant(ORDERING, "Equal", "unit", ())
+GREATER = Variant(ORDERING, "Greater", "unit", ())
