@@ -334,7 +334,8 @@ def _plain(v, depth):
     if t is values.Tuple:
         return None if len(v) == 0 else [_plain(x, depth + 1) for x in v]
     if isinstance(v, dict):
-        return {str(_plain(k, depth + 1)): _plain(x, depth + 1) for k, x in v.items()}
+        return {k if type(k) is str else str(_plain(k, depth + 1)): _plain(x, depth + 1)
+                for k, x in v.items()}
     if v is values.NONE:
         return None
     if t is values.Some or t is values.Ok:
