@@ -26,7 +26,7 @@ from .agent_tools import AGENT, AGENT_TOOL_TABLE, AGENT_TOOLS
 from .errors import KilnError
 from .ratelimit import RateLimiter
 from .watch import DEBOUNCE_MS, READY_POLL_MS, ReloadReport, note_filter, reload_kiln, watch_paths
-from .workers import CallLimits, WorkerPool, limits_for
+from .workers import CallLimits, WorkerPool, limits_for, open_runner
 
 __all__ = ["McpService", "serve_stdio", "error_text", "DEFAULT_WORKERS"]
 
@@ -63,6 +63,7 @@ class McpService:
     """The MCP server's state: the kiln (tool list), the worker pool, rate limits, sessions."""
 
     def __init__(self, kiln, pool: WorkerPool):
+        """``pool`` is a WorkerPool, or an InProcessRunner for ``--isolation in-process``."""
         self.kiln = kiln
         self.pool = pool
         self.limiter = RateLimiter(kiln.settings.rate)
@@ -161,13 +162,13 @@ def _version() -> str:
         return "0"
 
 
-def serve_stdio(root: str | Path, *, workers: int = DEFAULT_WORKERS) -> None:
+def serve_stdio(root: str | Path, *, workers: int = DEFAULT_WORKERS, isolation: str = "process") -> None:
     """Open the kiln, start the worker pool, and serve MCP on stdio until the client leaves."""
     from .kiln import Kiln
 
     kiln = Kiln.open(root, caller="mcp")
     try:
-        with WorkerPool(kiln.root, size=workers) as pool:
-            anyio.run(McpService(kiln, pool).run_stdio)
+        with open_runner(kiln, isolation, size=workers) as runner:
+            anyio.run(McpService(kiln, runner).run_stdio)
     finally:
         kiln.close()

@@ -29,7 +29,8 @@ from .errors import KilnError, LimitExceeded, PluginRuntimeError
 from .limits import DEFAULT_LIMITS
 from .worker_wire import error_from_data
 
-__all__ = ["WorkerPool", "CallLimits", "limits_for", "GRACE_MS", "START_TIMEOUT_S"]
+__all__ = ["WorkerPool", "InProcessRunner", "CallLimits", "limits_for", "open_runner", "ISOLATION_MODES",
+           "GRACE_MS", "START_TIMEOUT_S"]
 
 GRACE_MS = 1_000
 """Wall-clock allowance above ``timeout_ms`` before the parent kills a worker."""
@@ -259,3 +260,53 @@ def limits_for(kiln, tool_name: str) -> CallLimits:
     limits = spec.limits if spec else DEFAULT_LIMITS
     return CallLimits(timeout_ms=limits.timeout_ms, memory_mb=limits.memory_mb, plugin=tool.plugin)
 
+
+
+class InProcessRunner:
+    """The ``in-process`` isolation mode behind the same surface as :class:`WorkerPool`.
+
+    Calls run on the caller's thread against the given Kiln — no OS limits, and a hard
+    timeout inside a C call ends the whole process. Meant for debugging and measurement.
+    """
+
+    def __init__(self, kiln, *, size: int = 1):
+        self.kiln = kiln
+        self.size = size
+        self.generation = 0
+
+    def call(self, tool: str, args: Any = None, *, caller: str = "mcp", limits: CallLimits = CallLimits()) -> Any:
+        """Run the tool in this process."""
+        return self.kiln.registry.call(tool, args, caller=caller)
+
+    def agent(self, tool: str, args: dict, *, client: str, limits: CallLimits = CallLimits()) -> Any:
+        """Run an agent tool in this process."""
+        from .agent_tools import run_agent_tool
+
+        return run_agent_tool(self.kiln, tool, args, client=client)
+
+    def reload(self) -> int:
+        """Nothing to tell: the caller reloaded this very kiln."""
+        self.generation += 1
+        return self.generation
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+ISOLATION_MODES = ("process", "in-process")
+"""DESIGN §6: ``process`` (a worker pool; what the MCP server uses) or ``in-process``."""
+
+
+def open_runner(kiln, isolation: str = "process", *, size: int = 2):
+    """A WorkerPool (``process``) or an InProcessRunner (``in-process``) for ``kiln``."""
+    if isolation == "process":
+        return WorkerPool(kiln.root, size=size)
+    if isolation == "in-process":
+        return InProcessRunner(kiln, size=size)
+    raise KilnError(f"unknown isolation mode '{isolation}' (known: {', '.join(ISOLATION_MODES)})")

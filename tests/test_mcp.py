@@ -255,3 +255,40 @@ def test_200_concurrent_calls_each_get_their_own_answer(kiln_root, tmp_path):
     assert len(answers) == 200
     wrong = {i: answers[i] for i in range(200) if answers[i] != expected(i)[2]}
     assert not wrong
+
+
+# -- rate limits ------------------------------------------------------------------------------
+from kiln_plugins.config import RateLimit  # noqa: E402
+from kiln_plugins.errors import LimitExceeded  # noqa: E402
+from kiln_plugins.ratelimit import TokenBucket  # noqa: E402
+
+
+def test_token_bucket_spends_the_burst_then_makes_calls_wait():
+    bucket = TokenBucket(RateLimit(per_minute=60, burst=3), max_waiting=2, now=0.0)
+    assert [bucket.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.reserve(0.0) == pytest.approx(1.0)  # one token a second: wait for it
+    assert bucket.reserve(0.0) == pytest.approx(2.0)
+    with pytest.raises(LimitExceeded) as full:
+        bucket.reserve(0.0, "busy")
+    assert str(full.value) == "plugin 'busy' exceeded limit rate_queue = 2"
+    assert bucket.reserve(10.0) == 0.0  # refilled (never above the burst)
+    assert bucket.tokens <= 3
+
+
+def test_mcp_calls_over_the_rate_wait_instead_of_failing(kiln_root, tmp_path):
+    (kiln_root / ".crucible").mkdir(exist_ok=True)
+    (kiln_root / ".crucible/config.toml").write_text("[mcp]\nrate_per_minute = 300\nburst = 1\n")
+
+    async def scenario():
+        results = []
+        async with mcp_session(kiln_root, tmp_path / "server.log", workers=1) as s:
+            async with anyio.create_task_group() as tg:
+                for i in range(6):
+                    tg.start_soon(lambda i=i: _append(results, s, i))
+        return results
+
+    async def _append(results, s, i):
+        results.append(await s.call_tool("greet", {"who": f"r{i}"}))
+
+    results = anyio.run(scenario)
+    assert sorted(r.structured_content["text"] for r in results if not r.is_error) == [f"hello r{i}" for i in range(6)]

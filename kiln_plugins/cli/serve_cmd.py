@@ -11,12 +11,14 @@ from .context import CliState, console
 @cli.command("mcp")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes that run tool calls (the concurrency cap).")
+@click.option("--isolation", type=click.Choice(["process", "in-process"]), default="process", show_default=True,
+              help="Run calls in worker processes with OS limits, or in the server process (debugging).")
 @click.pass_obj
-def mcp_command(state: CliState, workers: int) -> None:
+def mcp_command(state: CliState, workers: int, isolation: str) -> None:
     """Serve every tool over MCP on stdio (calls run in isolated worker processes)."""
     from ..mcp_server import serve_stdio
 
-    serve_stdio(state.root, workers=workers)
+    serve_stdio(state.root, workers=workers, isolation=isolation)
 
 
 @cli.command("watch")
