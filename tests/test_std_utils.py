@@ -77,13 +77,13 @@ def test_yaml_refuses_alias_bombs_and_object_tags(call):
 
 
 # -- re ---------------------------------------------------------------------------------------
-def test_re_match_groups_and_named(call):
-    m = call("std.re.match", r"(?<y>\d{4})-(\d\d)(x)?", "on 2024-05")
+def test_re_find_groups_and_named(call):
+    m = call("std.re.find", r"(?<y>\d{4})-(\d\d)(x)?", "on 2024-05")
     assert m == {"match": "2024-05", "start": 3, "stop": 10, "groups": ["2024", "05", None],
                  "named": {"y": "2024"}}
-    assert call("std.re.match", r"\d", "abc") is None
-    assert call("std.re.match", r"\d", "a1", {"anchored": True}) is None
-    assert call("std.re.match", "HELLO", "say hello", {"flags": "i"})["match"] == "hello"
+    assert call("std.re.find", r"\d", "abc") is None
+    assert call("std.re.find", r"\d", "a1", {"anchored": True}) is None
+    assert call("std.re.find", "HELLO", "say hello", {"flags": "i"})["match"] == "hello"
 
 
 def test_re_find_all_sub_split(call):
@@ -96,14 +96,14 @@ def test_re_find_all_sub_split(call):
 
 
 def test_re_invalid_pattern_and_flags(call):
-    assert "std.re.match: invalid pattern '(ab': missing )" in fails(call, "std.re.match", "(ab", "x")
+    assert "std.re.find: invalid pattern '(ab': missing )" in fails(call, "std.re.find", "(ab", "x")
     assert "std.re.sub: unknown flag 'q'" in fails(call, "std.re.sub", "a", "b", "c", {"flags": "q"})
     assert "invalid group reference" in fails(call, "std.re.sub", "a", r"\9", "a")
 
 
 def test_re_timeout_stops_catastrophic_backtracking(call):
-    message = fails(call, "std.re.match", r"(a|aa)+$", "a" * 40 + "!", {"timeout_ms": 50})
-    assert "std.re.match: pattern '(a|aa)+$' took longer than 50 ms and was stopped" in message
+    message = fails(call, "std.re.find", r"(a|aa)+$", "a" * 40 + "!", {"timeout_ms": 50})
+    assert "std.re.find: pattern '(a|aa)+$' took longer than 50 ms and was stopped" in message
     assert "timeout_ms must be an integer >= 1" in fails(call, "std.re.split", "a", "b", {"timeout_ms": 0})
 
 

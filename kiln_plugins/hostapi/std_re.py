@@ -1,5 +1,8 @@
 """``std.re``: regular expressions with the ``regex`` package, every match under a timeout.
 
+The first-match function is ``find``, not ``match``: ``match`` is a keyword in Rune, and one
+name must serve both languages.
+
 A pattern with catastrophic backtracking would otherwise hold the host inside one C call
 (DESIGN §6); ``regex`` takes ``timeout=`` on every operation, and we pass the smaller of
 :data:`TIMEOUT_MS` (or the ``timeout_ms`` option) and what is left of the call's wall-clock
@@ -60,12 +63,12 @@ def _record(m) -> dict:
             "groups": [g for g in m.groups()], "named": dict(m.groupdict())}
 
 
-def match(ctx, pattern, text, opts=None):
-    o = options(opts, "std.re.match", {"flags": "", "timeout_ms": TIMEOUT_MS, "anchored": False})
-    rx = compile_pattern(pattern, o["flags"], "std.re.match")
-    text = str_arg(text, "std.re.match", "text")
-    finder = rx.match if bool_arg(o["anchored"], "std.re.match", "anchored") else rx.search
-    m = _run(ctx, "std.re.match", pattern, o, lambda t: finder(text, timeout=t))
+def find(ctx, pattern, text, opts=None):
+    o = options(opts, "std.re.find", {"flags": "", "timeout_ms": TIMEOUT_MS, "anchored": False})
+    rx = compile_pattern(pattern, o["flags"], "std.re.find")
+    text = str_arg(text, "std.re.find", "text")
+    finder = rx.match if bool_arg(o["anchored"], "std.re.find", "anchored") else rx.search
+    m = _run(ctx, "std.re.find", pattern, o, lambda t: finder(text, timeout=t))
     return None if m is None else _record(m)
 
 
@@ -110,14 +113,14 @@ OPTS = {"type": "object"}
 RECORD = "{match, start, stop, groups = [..], named = {name = ..}}"
 
 FUNCTIONS = (
-    HostFunction("std.re", "match", "First match of a pattern anywhere in the text (`anchored` = at "
+    HostFunction("std.re", "find", "First match of a pattern anywhere in the text (`anchored` = at "
                  "the start only). Flags: i, m, s, x.",
                  (Param("pattern", S), Param("text", S),
                   Param("opts", OPTS, "{flags='', timeout_ms=1000, anchored=false}", required=False)),
-                 RECORD + " or nil", None, match,
-                 example='local m = std.re.match("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05")\n'
+                 RECORD + " or nil", None, find,
+                 example='local m = std.re.find("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05")\n'
                          'assert(m.named.y == "2024" and m.groups[2] == "05")',
-                 rune_example='let m = std::re::match("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05");\n'
+                 rune_example='let m = std::re::find("(?<y>\\\\d{4})-(\\\\d\\\\d)", "on 2024-05");\n'
                               'assert_eq!(m["named"]["y"], "2024");'),
     HostFunction("std.re", "find_all", "Every non-overlapping match, in order.",
                  (Param("pattern", S), Param("text", S),
