@@ -143,7 +143,7 @@ def _resize(v, n, x):
     n = want_int(n, "Vec::resize")
     if n > len(v):
         _grow(n - len(v))
-        v.extend([x] * (n - len(v)))
+        v.extend(V.clone(x) for _ in range(n - len(v)))
     else:
         del v[n:]
 
@@ -411,4 +411,19 @@ FUNCTIONS = {
     "HashSet::new": V.HashSet, "HashSet::with_capacity": _with_capacity(V.HashSet),
     "VecDeque::new": V.VecDeque, "VecDeque::with_capacity": _with_capacity(V.VecDeque),
     "mem::drop": lambda v: V.UNIT, "drop": lambda v: V.UNIT,
+    "HashMap::from_iter": lambda items: _from_pairs(V.HashMap(), items),
+    "Object::from_iter": lambda items: _from_pairs(V.Object(), items),
+    "HashSet::from_iter": lambda items: _from_items(V.HashSet(), items),
+    "VecDeque::from_iter": lambda items: V.VecDeque(_vec_from(items)),
+    "VecDeque::from": lambda items: V.VecDeque(_vec_from(items)),
 }
+
+
+def _from_pairs(out, items):
+    _map_extend(out, items)
+    return out
+
+
+def _from_items(out, items):
+    _set_extend(out, items)
+    return out

@@ -368,7 +368,37 @@ def _next_back(it: V.Iterator):
     return V.Some(last)
 
 
-ITERATOR_METHODS["next_back"] = _next_back  # defined after the table it joins
+def _nth_back(it: V.Iterator, n):
+    n = want_int(n, "nth_back")
+    items = drain(it)
+    if n < 0 or n >= len(items):
+        it.it = iter(())
+        return V.NONE
+    x = items[len(items) - 1 - n]
+    it.it = iter(items[:len(items) - 1 - n])
+    return V.Some(x)
+
+
+def _clone_iter(it: V.Iterator):
+    if it.peeked is not V.Iterator._EMPTY:
+        it.it = itertools.chain((it.peeked,), it.it)
+        it.peeked = V.Iterator._EMPTY
+    mine, theirs = itertools.tee(it.it)
+    it.it = mine
+    return V.Iterator(theirs)
+
+
+def _size_hint(it: V.Iterator):
+    mine, probe = itertools.tee(it.it)
+    it.it = mine
+    n = len(drain(probe)) + (0 if it.peeked is V.Iterator._EMPTY else 1)
+    return V.Tuple([n, V.Some(n)])
+
+
+ITERATOR_METHODS.update({  # defined after the table they join
+    "next_back": _next_back, "nth_back": _nth_back, "clone": _clone_iter,
+    "size_hint": _size_hint, "len": lambda it: _size_hint(it)[0],
+})
 
 GENERIC_ITERATOR = {"collect": collect, "sum": _sum, "product": _product}
 

@@ -8,7 +8,7 @@ are ``fn(receiver, generics, *args)``. ``Type::method`` paths for every method a
 
 from __future__ import annotations
 
-from . import collections, iterators, options, scalars, strings
+from . import collections, iterators, ops, options, scalars, strings
 from . import values as V
 from .fmt import debug, display
 
@@ -25,13 +25,56 @@ def _to_string(v):
     return V.RString(display(v))
 
 
-def _shallow_clone(v):
+def _type_path(v) -> str:
+    t = type(v)
+    if t is V.Struct or t is V.Variant:
+        return V.type_name(v)
+    return _STD_PATHS.get(V.type_name(v), "::std::" + V.type_name(v))
+
+
+_STD_PATHS = {
+    "String": "::std::string::String", "Option": "::std::option::Option",
+    "Result": "::std::result::Result", "Function": "::std::ops::Function",
+    "Vec": "::std::vec::Vec", "Object": "::std::object::Object",
+    "Tuple": "::std::tuple::Tuple", "HashMap": "::std::collections::hash_map::HashMap",
+    "HashSet": "::std::collections::hash_set::HashSet",
+    "VecDeque": "::std::collections::vec_deque::VecDeque", "Bytes": "::std::bytes::Bytes",
+    "Iterator": "::std::iter::Iterator", "Type": "::std::any::Type",
+}
+
+
+def _ordering(c: int):
+    return V.LESS if c < 0 else V.GREATER if c > 0 else V.EQUAL
+
+
+def _partial_cmp(a, b):
+    if type(a) is float and type(b) is float and (a != a or b != b):
+        return V.NONE
+    return V.Some(_ordering(ops.cmp(a, b)))
+
+
+def _hashable(v):
+    t = type(v)
+    if t is list or t is V.VecDeque:
+        return ("vec",) + tuple(_hashable(x) for x in v)
+    if t is V.Object:
+        return ("object",) + tuple((k, _hashable(x)) for k, x in v.items())
     return v
+
+
+def _hash(v) -> int:
+    try:
+        return hash(_hashable(v)) & 0x7FFFFFFFFFFFFFFF
+    except TypeError:
+        raise V.RuneError(f"`{V.type_name(v)}` cannot be hashed") from None
 
 
 # Methods every value answers to (after its own table).
 UNIVERSAL = {
-    "to_string": _to_string, "clone": _shallow_clone,
+    "to_string": _to_string, "clone": V.clone, "hash": _hash,
+    "partial_cmp": _partial_cmp, "cmp": lambda a, b: _ordering(ops.cmp(a, b)),
+    "lt": lambda a, b: ops.lt(a, b), "le": lambda a, b: ops.le(a, b),
+    "gt": lambda a, b: ops.gt(a, b), "ge": lambda a, b: ops.ge(a, b),
     "eq": lambda a, b: V.equal(a, b), "ne": lambda a, b: not V.equal(a, b),
 }
 
@@ -74,7 +117,13 @@ def _build_natives() -> dict:
         if path.startswith(("HashMap::", "HashSet::", "VecDeque::")):
             out.setdefault("collections::" + path, out[path])
     out["fmt::debug"] = lambda v: V.RString(debug(v))
-    out["clone::clone"] = _shallow_clone
+    out["clone::clone"] = out["clone"] = V.clone
+    out["any::type_name_of_val"] = lambda v: V.RString(_type_path(v))
+    for name in ("eq", "partial_eq"):
+        out[f"ops::{name}"] = V.equal
+    out["ops::cmp"] = lambda a, b: _ordering(ops.cmp(a, b))
+    out["ops::partial_cmp"] = _partial_cmp
+    out["ops::hash"] = _hash
     for path in list(out):
         out.setdefault("std::" + path, out[path])
     return out

@@ -329,6 +329,9 @@ def index_get(obj, i):
         if 0 <= i < len(obj.b):
             return obj.b[i]
         _oob(len(obj.b), i)
+    elif t is V.Bytes and type(i) is V.Range:
+        a, b = _slice_bounds(i, len(obj.b))
+        return V.Bytes(obj.b[a:b])
     raise V.RuneError(f"the index get operation `{type_name(obj)}[{type_name(i)}]` is not "
                       f"supported")
 
@@ -341,6 +344,13 @@ def index_set(obj, i, v) -> None:
             obj[i] = v
             return
         _oob(len(obj), i)
+    if t is V.Bytes and type(i) is int and type(v) is int:
+        if not 0 <= i < len(obj.b):
+            _oob(len(obj.b), i)
+        if not 0 <= v <= 255:
+            raise V.RuneError(f"{v} is not a byte")
+        obj.b[i] = v
+        return
     if t is V.Object:
         k = _key(obj, i)
         if k not in obj:

@@ -115,11 +115,6 @@ def _zip(o, other):
     return V.NONE
 
 
-def _clone(o):
-    t = type(o)
-    return o if o is V.NONE else t(o.value)
-
-
 def _transpose(o):
     if o is V.NONE:
         return V.Ok(V.NONE)
@@ -159,7 +154,7 @@ COMMON = {
     "unwrap": _unwrap, "expect": _expect, "unwrap_or": _unwrap_or,
     "unwrap_or_else": _unwrap_or_else, "map": _map, "and_then": _and_then,
     "or_else": _or_else, "or": _or, "and": _and, "map_or": _map_or,
-    "map_or_else": _map_or_else, "iter": _iter, "into_iter": _iter, "clone": _clone,
+    "map_or_else": _map_or_else, "iter": _iter, "into_iter": _iter, "clone": V.clone,
     "eq": _eq, "ne": lambda a, b: not V.equal(a, b),
 }
 

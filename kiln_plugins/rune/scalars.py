@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 
 from . import values as V
 from .fmt import display
@@ -259,7 +260,30 @@ FLOAT_METHODS = {
     "hypot": lambda a, b: math.hypot(a, b), "is_sign_negative": lambda x: math.copysign(1, x) < 0,
     "is_sign_positive": lambda x: math.copysign(1, x) > 0, "partial_cmp": _partial_cmp,
     "eq": _eq, "clone": lambda x: x, "to_degrees": math.degrees, "to_radians": math.radians,
+    "acos": lambda x: math.acos(x) if -1 <= x <= 1 else math.nan,
+    "asin": lambda x: math.asin(x) if -1 <= x <= 1 else math.nan,
+    "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x), "exp2": lambda x: _safe(lambda y: 2.0 ** y, x),
+    "log": lambda x, b: _ln(x) / _ln(_float_args("log")(x, b)),
+    "rem_euclid": lambda a, b: _float_rem_euclid(a, _float_args("rem_euclid")(a, b)),
+    "div_euclid": lambda a, b: _float_div_euclid(a, _float_args("div_euclid")(a, b)),
+    "is_normal": lambda x: math.isfinite(x) and abs(x) >= 2.2250738585072014e-308,
+    "is_subnormal": lambda x: x != 0 and abs(x) < 2.2250738585072014e-308,
+    "to": lambda x, *g: _to_integer(x),
 }
+
+
+def _float_rem_euclid(a, b):
+    r = math.fmod(a, b) if b != 0 else math.nan
+    return r + abs(b) if r < 0 else r
+
+
+def _float_div_euclid(a, b):
+    if b == 0:
+        return math.nan if a == 0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    q = float(math.trunc(a / b))
+    if math.fmod(a, b) < 0:
+        return q - 1 if b > 0 else q + 1
+    return q
 
 
 def _safe(f, x):
@@ -297,7 +321,7 @@ def _char_case(f):
 
 CHAR_METHODS = {
     "is_alphabetic": lambda c: c.c.isalpha(), "is_alphanumeric": lambda c: c.c.isalnum(),
-    "is_numeric": lambda c: c.c.isnumeric(), "is_whitespace": lambda c: c.c.isspace(),
+    "is_numeric": lambda c: unicodedata.category(c.c) in ("Nd", "Nl", "No"), "is_whitespace": lambda c: c.c.isspace(),
     "is_uppercase": lambda c: c.c.isupper(), "is_lowercase": lambda c: c.c.islower(),
     "is_control": lambda c: ord(c.c) < 32 or 127 <= ord(c.c) < 160,
     "is_ascii": lambda c: c.c.isascii(),
@@ -387,7 +411,7 @@ FUNCTIONS = {
     "i64::max": lambda a, b: _int_max(want_int(a, "max"), b),
     "i64::abs": lambda a: _int_abs(want_int(a, "abs")),
     "i64::pow": lambda a, e: _int_pow(want_int(a, "pow"), e),
-    "char::from_u32": _char_from_u32, "char::from_digit": _char_from_digit,
+    "char::from_u32": _char_from_u32, "char::from_i64": _char_from_u32, "char::from_digit": _char_from_digit,
     "cmp::min": _generic_min, "cmp::max": _generic_max,
     "f64::from_i64": lambda n: float(want_int(n, "from_i64")),
 }
@@ -399,7 +423,12 @@ CONSTANTS = {
     "f64::MIN": -1.7976931348623157e308, "f64::MIN_POSITIVE": 2.2250738585072014e-308,
     "f64::consts::PI": math.pi, "f64::consts::E": math.e, "f64::consts::TAU": math.tau,
     "f64::consts::SQRT_2": math.sqrt(2), "f64::consts::LN_2": math.log(2),
-    "f64::consts::LN_10": math.log(10),
+    "f64::consts::LN_10": math.log(10), "f64::consts::FRAC_PI_2": math.pi / 2,
+    "f64::consts::FRAC_PI_3": math.pi / 3, "f64::consts::FRAC_PI_4": math.pi / 4,
+    "f64::consts::FRAC_PI_6": math.pi / 6, "f64::consts::FRAC_PI_8": math.pi / 8,
+    "f64::consts::FRAC_1_PI": 1 / math.pi, "f64::consts::LOG2_E": math.log2(math.e),
+    "f64::consts::LOG10_E": math.log10(math.e),
+    "u64::MAX": MAX, "u64::MIN": 0, "usize::MAX": MAX,
     "char::MAX": V.Char("\U0010ffff"),
     "cmp::Ordering::Less": V.LESS, "cmp::Ordering::Equal": V.EQUAL,
     "cmp::Ordering::Greater": V.GREATER, "cmp::Ordering": V.ORDERING,

@@ -284,7 +284,7 @@ STRING_METHODS = {
     "clone": lambda r: _new(r.s), "to_string": lambda r: _new(r.s),
     "to_owned": lambda r: _new(r.s), "as_str": lambda r: r, "into_string": lambda r: r,
     "capacity": lambda r: byte_len(r.s), "reserve": lambda r, n: None,
-    "shrink_to_fit": lambda r: None, "eq": lambda a, b: V.equal(a, b),
+    "shrink_to_fit": lambda r: None, "reserve_exact": lambda r, n: None, "eq": lambda a, b: V.equal(a, b),
     "cmp": _cmp, "is_char_boundary": lambda r, i: _is_boundary(r.s, i),
 }
 
@@ -315,6 +315,33 @@ def _bytes_extend(b: V.Bytes, other):
     b.b.extend(data)
 
 
+def _byte(x, what):
+    x = want_int(x, what)
+    if not 0 <= x <= 255:
+        raise V.RuneError(f"{what}: {x} is not a byte")
+    return x
+
+
+def _bytes_insert(b, i, x):
+    i = want_int(i, "Bytes::insert")
+    if not 0 <= i <= len(b.b):
+        raise V.RuneError(f"index out of bounds: the length is {len(b.b)} but the index is {i}")
+    current().alloc(1)
+    b.b.insert(i, _byte(x, "Bytes::insert"))
+
+
+def _bytes_remove(b, i):
+    i = want_int(i, "Bytes::remove")
+    if not 0 <= i < len(b.b):
+        raise V.RuneError(f"index out of bounds: the length is {len(b.b)} but the index is {i}")
+    return b.b.pop(i)
+
+
+def _bytes_extend_str(b, s):
+    data = want_str(s, "Bytes::extend_str").encode("utf-8")
+    current().alloc(len(data))
+    b.b.extend(data)
+
 BYTES_METHODS = {
     "len": lambda b: len(b.b), "is_empty": lambda b: not b.b, "push": _bytes_push,
     "pop": lambda b: V.Some(b.b.pop()) if b.b else V.NONE, "extend": _bytes_extend,
@@ -323,8 +350,13 @@ BYTES_METHODS = {
     "last": lambda b: V.Some(b.b[-1]) if b.b else V.NONE,
     "get": lambda b, i: V.Some(b.b[i]) if type(i) is int and 0 <= i < len(b.b) else V.NONE,
     "iter": lambda b: V.Iterator(list(b.b)), "into_vec": lambda b: list(b.b),
-    "to_vec": lambda b: list(b.b), "eq": lambda a, b: V.equal(a, b),
+    "to_vec": lambda b: list(b.b), "as_vec": lambda b: list(b.b),
+    "eq": lambda a, b: V.equal(a, b), "insert": lambda b, i, x: _bytes_insert(b, i, x),
+    "remove": lambda b, i: _bytes_remove(b, i), "extend_str": _bytes_extend_str,
+    "reserve": lambda b, n: None, "reserve_exact": lambda b, n: None,
+    "shrink_to_fit": lambda b: None, "capacity": lambda b: len(b.b),
 }
+
 
 TABLES = {V.RString: STRING_METHODS, V.Bytes: BYTES_METHODS}
 

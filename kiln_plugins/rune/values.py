@@ -14,7 +14,7 @@ __all__ = [
     "RunePanic", "RuneError", "EarlyReturn", "Char", "RString", "Bytes", "Tuple", "UNIT",
     "Object", "HashMap", "HashSet", "VecDeque", "Some", "NONE", "Ok", "Err", "StructType",
     "Struct", "EnumType", "Variant", "Range", "Iterator", "Function", "Type", "type_name",
-    "equal", "I64_MIN", "I64_MAX", "ORDERING", "LESS", "EQUAL", "GREATER",
+    "equal", "clone", "I64_MIN", "I64_MAX", "ORDERING", "LESS", "EQUAL", "GREATER",
 ]
 
 I64_MIN = -(1 << 63)
@@ -437,6 +437,9 @@ def equal(a, b) -> bool:
     if ta is not tb:
         if {ta, tb} <= {Some, _NoneType} or {ta, tb} <= {Ok, Err}:
             return False
+        if ta in _SEQUENCES and (tb in _SEQUENCES or tb is Range):
+            other = list(_range_values(b)) if tb is Range else b
+            return len(a) == len(other) and all(equal(x, y) for x, y in zip(a, other))
         _mismatch(a, b)
     if ta is int or ta is float or ta is bool:
         return a == b
@@ -477,6 +480,36 @@ def equal(a, b) -> bool:
     if ta is Function:
         return a.fn is b.fn
     return a is b
+
+
+_SEQUENCES = frozenset({list, Tuple, VecDeque})
+
+
+def _range_values(r: Range):
+    if type(r.start) is not int or type(r.end) is not int:
+        _mismatch([], r)
+    return range(r.start, r.end + 1 if r.inclusive else r.end)
+
+
+def clone(v):
+    """Rune's ``clone``: a new container holding the same (shared) elements."""
+    t = type(v)
+    if t is list:
+        return list(v)
+    if t is RString:
+        return RString(v.s)
+    if t is Tuple or t is Object or t is HashMap or t is HashSet or t is VecDeque:
+        return t(v)
+    if t is Bytes:
+        return Bytes(v.b)
+    if t is Some or t is Ok or t is Err:
+        return t(clone(v.value))
+    if t is Struct:
+        return Struct(v.type, dict(v.fields) if isinstance(v.fields, dict) else v.fields)
+    if t is Variant:
+        return Variant(v.enum, v.name, v.kind,
+                       dict(v.fields) if isinstance(v.fields, dict) else v.fields)
+    return v
 
 
 def _fields_equal(fa, fb) -> bool:
