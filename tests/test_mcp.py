@@ -167,7 +167,9 @@ def test_tools_schemas_annotations_and_errors(kiln_root, tmp_path):
 
 
 def test_agent_loop_from_failing_test_to_calling_the_new_tool(kiln_root, tmp_path):
+    changed = None
     async def scenario():
+        nonlocal changed
         changed = anyio.Event()
 
         async def on_message(message):
@@ -214,6 +216,22 @@ def test_agent_loop_from_failing_test_to_calling_the_new_tool(kiln_root, tmp_pat
             asked = await s.call_tool("request_capability", {"plugin": "adder", "capability": "net",
                                                               "reason": "fetch exchange rates"})
             assert not asked.is_error
+
+            described = (await s.call_tool("describe_plugin", {"name": "adder"})).structured_content
+            assert described["capabilities"] == {"kiln.write": "approved"}
+            assert described["generated_by"] == CLIENT and described["tests"][0]["passed"] is True
+            assert described["tools_detail"][0]["input_schema"]["required"] == ["a", "b"]
+            listed = json.loads(text_of(await s.call_tool("list_plugins", {})))
+            assert {p["name"]: p["generated_by"] for p in listed}["adder"] == CLIENT
+
+            changed = anyio.Event()
+            updated = await s.call_tool("update_plugin", {"name": "adder",
+                                                          "note": ADDER_FIXED.replace("{sum =", "{v = 2, sum =")})
+            assert not updated.is_error, text_of(updated)
+            with anyio.fail_after(60):
+                await changed.wait()
+            again = await s.call_tool("add", {"a": 1, "b": 1})  # new code: approval asked again
+            assert again.is_error and "cru plugins approve adder" in text_of(again)
 
     anyio.run(scenario)
     note = (kiln_root / "plugins/adder.md").read_text()
