@@ -539,9 +539,11 @@ class Generator:
         raise self.error(f"unknown literal {k}", e)
 
     def x_Template(self, e: A.Template) -> str:
-        vals = self.exprs([p for p in e.parts if not isinstance(p, str)])
-        it = iter(vals)
-        args = [self.const(p) if isinstance(p, str) else f"DISP_({next(it)})" for p in e.parts]
+        exprs = [p for p in e.parts if not isinstance(p, str)]
+        ints = iter([self.int_typed(p) for p in exprs])
+        it = iter(self.exprs(exprs))
+        args = [self.const(p) if isinstance(p, str) else
+                (f"str({next(it)})" if next(ints) else f"DISP_({next(it)})") for p in e.parts]
         return f"CAT_({', '.join(args)})"
 
     # names -----------------------------------------------------------------
@@ -602,6 +604,12 @@ class Generator:
         if op in ("+", "-", "*"):
             a, b, pre = self.simple2(a, b)
             return self.arith_fast(op, a, b, pre, ints)
+        if op in ("/", "%"):
+            # Python's floor division agrees with Rust's truncation for a >= 0 and b > 0.
+            a, b, pre = self.simple2(a, b)
+            pyop = "//" if op == "/" else "%"
+            test = f"{a} >= 0 < {b}" if ints else f"{self.int_test(a, b)} and {a} >= 0 < {b}"
+            return f"(({a} {pyop} {b}) if {pre}{test} else {ARITH[op]}({a}, {b}))"
         return f"{ARITH[op]}({a}, {b})"
 
     def arith_fast(self, op: str, a: str, b: str, pre: str = "", ints: bool = False,

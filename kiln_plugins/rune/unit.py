@@ -524,6 +524,7 @@ class Runtime:
             return ops.call(f, args)
 
         user = self.user_methods
+        lookup = methods.lookup
 
         def cm(obj, name, args):
             t = type(obj)
@@ -535,7 +536,10 @@ class Runtime:
                 fpy = user.get((id(obj.enum), name))
                 if fpy is not None:
                     return rt.g[fpy](obj, *args)
-            return ops.call_method(obj, name, args)
+            fn = lookup(obj, name)
+            if fn is None:
+                return ops.call_method(obj, name, args)  # raises the missing-method error
+            return fn(obj, *args)
 
         def cmg(obj, name, args, generics):
             t = type(obj)
@@ -597,7 +601,7 @@ class Runtime:
             "REFILL_": refill,
             "NOVAL_": NOVAL, "CONSTING_": lambda: CONSTING, "CYCLE_": const_cycle,
             "B_": 0, "type": type, "int": int, "float": float, "bool": bool,
-            "len": len, "range": range, "list": list,
+            "len": len, "range": range, "list": list, "str": str,
         }
 
 
