@@ -12,7 +12,8 @@ from . import collections, iterators, ops, options, scalars, strings
 from . import values as V
 from .fmt import debug, display
 
-__all__ = ["lookup", "lookup_generic", "NATIVE_FUNCTIONS", "NATIVE_CONSTANTS", "TABLES"]
+__all__ = ["lookup", "lookup_generic", "NATIVE_FUNCTIONS", "NATIVE_GENERIC_FUNCTIONS",
+           "NATIVE_CONSTANTS", "TABLES"]
 
 TABLES: dict = {}
 for _module in (scalars, strings, options, collections, iterators):
@@ -101,8 +102,17 @@ _TYPE_PREFIX = {
     V.Object: ("Object",), V.HashMap: ("HashMap", "collections::HashMap"),
     V.HashSet: ("HashSet", "collections::HashSet"),
     V.VecDeque: ("VecDeque", "collections::VecDeque"), V.Some: ("Option",),
-    V.Ok: ("Result",), V.Iterator: ("Iterator", "iter::Iterator"), V.Range: ("Range",),
+    V.Ok: ("Result",), V.Iterator: ("Iterator", "iter::Iterator", "slice::Iter"),
+    V.Range: ("Range",),
 }
+
+
+def _returning_unit(fn):
+    """``fn`` with a Python None result turned into ``()`` (methods like ``push``)."""
+    def native(*args):
+        r = fn(*args)
+        return V.UNIT if r is None else r
+    return native
 
 
 def _build_natives() -> dict:
@@ -110,7 +120,7 @@ def _build_natives() -> dict:
     for t, prefixes in _TYPE_PREFIX.items():
         for name, fn in TABLES[t].items():
             for p in prefixes:
-                out[f"{p}::{name}"] = fn
+                out[f"{p}::{name}"] = _returning_unit(fn)
     for module in (scalars, strings, options, collections, iterators):
         out.update(module.FUNCTIONS)
     for path in list(out):
@@ -141,5 +151,18 @@ def _build_constants() -> dict:
     return out
 
 
+def _build_generic_natives() -> dict:
+    out: dict = {}
+    for t, table in GENERIC.items():
+        for name, fn in table.items():
+            for p in _TYPE_PREFIX[t]:
+                out[f"{p}::{name}"] = fn
+    for path in list(out):
+        out.setdefault("std::" + path, out[path])
+    return out
+
+
 NATIVE_FUNCTIONS: dict = _build_natives()
+# ``Path::f::<G>`` called or taken as a value: ``fn(generics, *args)``.
+NATIVE_GENERIC_FUNCTIONS: dict = _build_generic_natives()
 NATIVE_CONSTANTS: dict = _build_constants()

@@ -466,14 +466,16 @@ def call_method(obj, name: str, args: tuple):
     fn = methods.lookup(obj, name)
     if fn is None:
         raise V.RuneError(f"missing instance function `{name}` for `{type_name(obj)}`")
-    return fn(obj, *args)
+    r = fn(obj, *args)
+    return V.UNIT if r is None else r
 
 
 def call_method_generic(obj, name: str, args: tuple, generics: tuple):
     """``obj.name::<G>(*args)``: ``collect``/``sum``/``product``/``parse`` use ``generics``."""
     fn = methods.lookup_generic(obj, name)
     if fn is not None:
-        return fn(obj, generics, *args)
+        r = fn(obj, generics, *args)
+        return V.UNIT if r is None else r
     return call_method(obj, name, args)
 
 

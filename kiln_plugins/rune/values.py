@@ -437,8 +437,8 @@ def equal(a, b) -> bool:
     if ta is not tb:
         if {ta, tb} <= {Some, _NoneType} or {ta, tb} <= {Ok, Err}:
             return False
-        if ta in _SEQUENCES and (tb in _SEQUENCES or tb is Range):
-            other = list(_range_values(b)) if tb is Range else b
+        if ta in _SEQUENCES and (tb in _SEQUENCES or tb is Range or tb is Iterator):
+            other = list(_range_values(b)) if tb is Range else list(b) if tb is Iterator else b
             return len(a) == len(other) and all(equal(x, y) for x, y in zip(a, other))
         _mismatch(a, b)
     if ta is int or ta is float or ta is bool:
