@@ -879,6 +879,10 @@ class Generator:
         if e.generics:
             g = self.const(("generics", tuple("::".join(x) for x in e.generics)))
             return f"CMG_({vals[0]}, {e.name!r}, {tup}, {g})"
+        fast = _LIST_FAST.get((e.name, len(args)))
+        if fast is not None and _simple(vals[0]):
+            o = vals[0]
+            return f"({fast.format(o=o, a=', '.join(args))} if type({o}) is list else CM_({o}, {e.name!r}, {tup}))"
         return f"CM_({vals[0]}, {e.name!r}, {tup})"
 
     # control flow ------------------------------------------------------------
@@ -1394,6 +1398,10 @@ class Generator:
             return sym
         raise self.error(f"`{'::'.join(path)}` cannot be used in a pattern", p)
 
+
+# Vec methods inlined when the receiver is a list (the runtime's semantics, minus a call).
+_LIST_FAST = {("push", 1): "PUSH_({o}, {a})", ("len", 0): "len({o})",
+              ("is_empty", 0): "(len({o}) == 0)"}
 
 _WANTS = {"Block", "If", "Match", "Loop", "While", "For"}
 _WANT_TYPES = (A.Block, A.If, A.Match, A.Loop, A.While, A.For)

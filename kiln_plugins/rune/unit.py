@@ -19,7 +19,7 @@ from ..limits import Limits
 from ..model import CodeChunk
 from . import codegen, parser
 from . import fmt, methods, ops, values
-from .meter import Meter
+from .meter import WORD, Meter
 
 __all__ = ["RuneUnit", "compile_chunks"]
 
@@ -541,6 +541,11 @@ class Runtime:
                 return ops.call_method(obj, name, args)  # raises the missing-method error
             return fn(obj, *args)
 
+        def push(lst, x):
+            rt.meter.alloc(WORD)
+            lst.append(x)
+            return V.UNIT
+
         def cmg(obj, name, args, generics):
             t = type(obj)
             if t is V.Struct or t is V.Variant:
@@ -583,7 +588,7 @@ class Runtime:
             "GE_": ops.ge, "OVF_": ovf, "NB_": nb,
             "FGET_": ops.field_get, "FSET_": ops.field_set, "TGET_": ops.tuple_get,
             "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
-            "CM_": cm, "CMG_": cmg, "CALL_": call, "FN_": fn_,
+            "CM_": cm, "CMG_": cmg, "PUSH_": push, "CALL_": call, "FN_": fn_,
             "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": ops.type_named,
             "AS_": ops.cast, "ADDA_": ops.add_assign, "DISP_": ops.display, "CAT_": cat,
             "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,
