@@ -231,6 +231,8 @@ def _count(text: str, args: tuple, named: dict) -> int:
         if type(v) is not int or v < 0:
             raise V.RuneError(f"format width `{text}` must name a non-negative integer")
         return v
+    if not text.isdigit():
+        raise V.RuneError(f"unsupported format spec: `{text}` is not a width")
     return int(text)
 
 
