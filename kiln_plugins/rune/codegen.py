@@ -883,6 +883,10 @@ class Generator:
         if fast is not None and _simple(vals[0]):
             o = vals[0]
             return f"({fast.format(o=o, a=', '.join(args))} if type({o}) is list else CM_({o}, {e.name!r}, {tup}))"
+        if e.name == "push_str" and len(args) == 1:
+            o, a, pre = self.simple2(vals[0], args[0])
+            return (f"(PUSHSTR_({o}, {a}) if {pre}type({o}) is type({a}) is RS_ "
+                    f"else CM_({o}, 'push_str', ({a},)))")
         return f"CM_({vals[0]}, {e.name!r}, {tup})"
 
     # control flow ------------------------------------------------------------

@@ -546,6 +546,15 @@ class Runtime:
             lst.append(x)
             return V.UNIT
 
+        def push_str(r, other):
+            # Appending through a local keeps CPython's in-place growth (no quadratic copy).
+            rt.meter.alloc(len(other.s))
+            text = r.s
+            r.s = ""
+            text += other.s
+            r.s = text
+            return V.UNIT
+
         def cmg(obj, name, args, generics):
             t = type(obj)
             if t is V.Struct or t is V.Variant:
@@ -588,7 +597,7 @@ class Runtime:
             "GE_": ops.ge, "OVF_": ovf, "NB_": nb,
             "FGET_": ops.field_get, "FSET_": ops.field_set, "TGET_": ops.tuple_get,
             "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
-            "CM_": cm, "CMG_": cmg, "PUSH_": push, "CALL_": call, "FN_": fn_,
+            "CM_": cm, "CMG_": cmg, "PUSH_": push, "PUSHSTR_": push_str, "CALL_": call, "FN_": fn_,
             "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": ops.type_named,
             "AS_": ops.cast, "ADDA_": ops.add_assign, "DISP_": ops.display, "CAT_": cat,
             "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,

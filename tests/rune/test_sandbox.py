@@ -184,3 +184,10 @@ def test_test_fences_and_test_functions():
 def test_eval_sees_the_code():
     u = RuneUnit([CodeChunk("fn sq(x) { x * x }", "p.md")], {}, SMALL, plugin="p")
     assert u.eval(CodeChunk("sq(7) + 1", "p.md", first_line=9)) == 50
+
+
+def test_in_place_string_growth_is_limited():
+    src = 'fn main() { let s = String::new(); for i in 0..400000 { s.push_str("xxxxxxxx"); } }'
+    with pytest.raises(LimitExceeded) as info:
+        run(src, Limits(instructions=5_000_000, memory_mb=1, timeout_ms=20_000))
+    assert info.value.limit == "memory_mb"
