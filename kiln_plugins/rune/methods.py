@@ -15,9 +15,29 @@ from .fmt import debug, display
 __all__ = ["lookup", "lookup_generic", "NATIVE_FUNCTIONS", "NATIVE_GENERIC_FUNCTIONS",
            "NATIVE_CONSTANTS", "TABLES"]
 
+# Mutators whose Python implementations return None; Rune sees ``()``.
+RETURNS_UNIT = frozenset({
+    "clear", "extend", "extend_str", "insert", "insert_str", "push", "push_str", "push_back",
+    "push_front", "reserve", "reserve_exact", "shrink_to_fit", "truncate", "rotate_left",
+    "rotate_right", "dedup", "resize", "retain", "reverse", "sort", "sort_by", "sort_by_key",
+    "sort_unstable", "swap",
+})
+
+
+def _returning_unit(fn):
+    """``fn`` with a Python None result turned into ``()``."""
+    def native(*args):
+        r = fn(*args)
+        return V.UNIT if r is None else r
+    native.__name__ = getattr(fn, "__name__", "native")
+    return native
+
+
 TABLES: dict = {}
 for _module in (scalars, strings, options, collections, iterators):
-    TABLES.update(_module.TABLES)
+    for _type, _table in _module.TABLES.items():
+        TABLES[_type] = {name: _returning_unit(fn) if name in RETURNS_UNIT else fn
+                         for name, fn in _table.items()}
 
 GENERIC: dict = {V.RString: strings.GENERIC, **iterators.GENERIC}
 
@@ -56,8 +76,8 @@ def _partial_cmp(a, b):
 
 def _hashable(v):
     t = type(v)
-    if t is list or t is V.VecDeque:
-        return ("vec",) + tuple(_hashable(x) for x in v)
+    if t is list or t is V.VecDeque or t is V.Tuple:  # Rune hashes sequences alike
+        return ("seq",) + tuple(_hashable(x) for x in v)
     if t is V.Object:
         return ("object",) + tuple((k, _hashable(x)) for k, x in v.items())
     return v
@@ -107,20 +127,12 @@ _TYPE_PREFIX = {
 }
 
 
-def _returning_unit(fn):
-    """``fn`` with a Python None result turned into ``()`` (methods like ``push``)."""
-    def native(*args):
-        r = fn(*args)
-        return V.UNIT if r is None else r
-    return native
-
-
 def _build_natives() -> dict:
     out: dict = {}
     for t, prefixes in _TYPE_PREFIX.items():
         for name, fn in TABLES[t].items():
             for p in prefixes:
-                out[f"{p}::{name}"] = _returning_unit(fn)
+                out[f"{p}::{name}"] = fn
     for module in (scalars, strings, options, collections, iterators):
         out.update(module.FUNCTIONS)
     for path in list(out):
