@@ -28,9 +28,12 @@ COMMUNITY_SEED = 42
 
 def note_ref(ctx, node: str, **extra) -> dict:
     """``{path, title}`` for a graph node; unresolved targets carry ``dangling = true``."""
-    title = ctx.index.title(node) or node.rsplit("/", 1)[-1].removesuffix(".md")
-    ref = {"path": node, "title": title}
-    if ctx.index.graph.nodes[node].get("dangling"):
+    return _ref(ctx.index, ctx.index.graph, node, extra)
+
+
+def _ref(index, graph: nx.DiGraph, node: str, extra: dict) -> dict:
+    ref = {"path": node, "title": index.title(node) or node.rsplit("/", 1)[-1].removesuffix(".md")}
+    if graph.nodes[node].get("dangling"):
         ref["dangling"] = True
     ref.update(extra)
     return ref
@@ -181,10 +184,11 @@ def pagerank(ctx, opts=None):
         except nx.PowerIterationFailedConvergence:
             raise UsageError(f"{fn}: did not converge to tolerance {tolerance} in 1000 "
                              "iterations; use a larger tolerance") from None
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [_ref(ctx.index, graph, n, {"score": score}) for n, score in ranked]
 
     ranked = graph_cache(ctx.index).memo(("pagerank", damping, tolerance, tag), compute)
-    return [note_ref(ctx, n, score=s) for n, s in ranked[:limit]]
+    return [dict(r) for r in ranked[:limit]]  # copies: the memo outlives this call
 
 
 def _ordered_groups(groups) -> list[list[str]]:
