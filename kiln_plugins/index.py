@@ -278,13 +278,16 @@ class KilnIndex:
 
     def resolve_link(self, target: str, source_id: str | None = None) -> Resolution:
         """Resolve a link target with its ambiguity flag (DESIGN §3 order)."""
+        folder = source_id.rsplit("/", 1)[0] if source_id and "/" in source_id else ""
+        return self._resolve_in(target, folder)
+
+    def _resolve_in(self, target: str, folder: str) -> Resolution:
         with self._lock:
             resolver = self._resolver_now()
-            folder = source_id.rsplit("/", 1)[0] if source_id and "/" in source_id else ""
             key = (target, folder)
             hit = self._resolved.get(key)
             if hit is None:
-                hit = self._resolved[key] = resolver.resolve(target, source_id)
+                hit = self._resolved[key] = resolver.resolve_in(target, folder)
             return hit
 
     def resolve(self, target: str, source_id: str | None = None) -> str | None:
@@ -321,10 +324,11 @@ class KilnIndex:
         """Accumulate ``{(source, target): [count, kinds]}`` and dangling targets of one note."""
         edges = {} if edges is None else edges
         dangling = set() if dangling is None else dangling
+        folder = source.rsplit("/", 1)[0] if "/" in source else ""
         for target, kind in links:
             if not target:
                 continue  # [[#heading]] points into the same note
-            hit = self.resolve_link(target, source).target_id
+            hit = self._resolve_in(target, folder).target_id
             if hit is None:
                 hit = dangling_id(target)
                 dangling.add(hit)

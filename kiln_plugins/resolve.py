@@ -67,17 +67,28 @@ class Resolver:
     __slots__ = ("_exact", "_folded", "_stems")
 
     def __init__(self, note_ids: Iterable[str]):
-        self._exact: set[str] = set()
+        ordered = sorted(note_ids, key=lambda i: (len(i), i))  # the tie-break order
+        # Each table answers a path with or without ``.md``; a whole id wins over an id
+        # that only matches once ``.md`` is added (``x.md`` the note over ``x.md.md``).
+        self._exact: dict[str, str] = {_without_md(i): i for i in reversed(ordered)}
+        self._exact.update((i, i) for i in ordered)
         self._folded: dict[str, str] = {}
-        stems: dict[str, list[str]] = {}
-        for note_id in sorted(note_ids, key=lambda i: (len(i), i)):
-            self._exact.add(note_id)
+        for note_id in ordered:
             self._folded.setdefault(note_id.lower(), note_id)
+        for note_id in ordered:
+            self._folded.setdefault(_without_md(note_id).lower(), note_id)
+        stems: dict[str, list[str]] = {}
+        for note_id in ordered:
             stems.setdefault(_stem_of(note_id).lower(), []).append(note_id)
         self._stems = stems  # each list is already in tie-break order
 
     def resolve(self, target: str, source_id: str | None = None) -> Resolution:
         """Resolve ``target`` as written in note ``source_id`` (None: from the kiln root)."""
+        folder = source_id.rsplit("/", 1)[0] if source_id and "/" in source_id else ""
+        return self.resolve_in(target, folder)
+
+    def resolve_in(self, target: str, folder: str = "") -> Resolution:
+        """Resolve ``target`` as written in a note of ``folder`` ('' for the kiln root)."""
         raw = target.strip()
         if "\\" in raw:
             raw = raw.replace("\\", "/")
@@ -88,22 +99,18 @@ class Resolver:
         if t == ".":
             return _NONE
         candidates = [] if t.startswith("..") else [t]
-        if source_id and "/" in source_id and raw[0] != "/":
-            rel = source_id.rsplit("/", 1)[0] + "/" + raw
+        if folder and raw[0] != "/":
+            rel = folder + "/" + raw
             if dotted:
                 rel = posixpath.normpath(rel)
             if not rel.startswith("..") and rel != t:
                 candidates.append(rel)
-        exact = self._exact
         for c in candidates:
-            if c in exact:
-                return Resolution(c)
-            if c + ".md" in exact:
-                return Resolution(c + ".md")
-        folded = self._folded
+            hit = self._exact.get(c)
+            if hit is not None:
+                return Resolution(hit)
         for c in candidates:
-            c = c.lower()
-            hit = folded.get(c) or folded.get(c + ".md")
+            hit = self._folded.get(c.lower())
             if hit is not None:
                 return Resolution(hit)
         tail = t
@@ -120,6 +127,10 @@ class Resolver:
         if not found:
             return _NONE
         return Resolution(found[0], ambiguous=len(found) > 1)
+
+
+def _without_md(note_id: str) -> str:
+    return note_id[:-3] if note_id.lower().endswith(".md") else note_id
 
 
 _NONE = Resolution(None)
