@@ -141,4 +141,4 @@ def tools_list(state: CliState, as_json: bool) -> None:
     console.print(table)
 
 
-from . import eval_cmd, plugins_cmd, requests_cmd, rune_cmd, serve_cmd  # noqa: E402,F401  (register sub-commands)
+from . import eval_cmd, history_cmd, new_cmd, plugins_cmd, requests_cmd, rune_cmd, serve_cmd  # noqa: E402,F401  (register sub-commands)

@@ -1,0 +1,130 @@
+"""Plugin versions from git: the last commit of a note, whether it has local changes, its history.
+
+A kiln is usually a git repository, and a plugin is a note, so git already knows every version
+of every plugin. These helpers ask it. They never fail the caller: outside a repository, without
+git on the PATH, or in a repository git refuses (another owner's, ``safe.directory``) they
+return ``None`` / an empty history.
+
+A cloned kiln is not trusted (DESIGN §7), and its ``.git/config`` is part of the clone, so git
+runs with the settings that could start programs turned off (``core.fsmonitor``, hooks) and
+never pages or prompts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Commit", "NoteVersion", "repository_root", "note_history", "note_version"]
+
+_SEP = "\x1f"
+_FORMAT = _SEP.join(["%H", "%h", "%an", "%aI", "%s"])
+_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false",
+         "-c", "diff.external=", "--no-pager"]
+_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One commit that changed a note."""
+
+    sha: str
+    """Full commit id."""
+    short: str
+    """Abbreviated commit id, as git prints it."""
+    author: str
+    """Author name."""
+    date: str
+    """Author date, ISO 8601 with offset."""
+    subject: str
+    """First line of the commit message."""
+
+    def to_dict(self) -> dict:
+        """The commit as a JSON-ready dict."""
+        return {"sha": self.sha, "short": self.short, "author": self.author, "date": self.date,
+                "subject": self.subject}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteVersion:
+    """Where a note's file stands in git."""
+
+    commit: Commit | None
+    """The last commit that changed the file (None when it was never committed)."""
+    dirty: bool
+    """True when the file differs from that commit (modified, staged, or untracked)."""
+    tracked: bool
+    """True when git tracks the file."""
+
+    @property
+    def label(self) -> str:
+        """``abc1234``, ``abc1234+dirty``, or ``uncommitted``: what the audit log records."""
+        if self.commit is None:
+            return "uncommitted"
+        return self.commit.short + ("+dirty" if self.dirty else "")
+
+    def to_dict(self) -> dict:
+        """The version as a JSON-ready dict."""
+        return {"commit": self.commit.to_dict() if self.commit else None, "dirty": self.dirty,
+                "tracked": self.tracked, "label": self.label}
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+    try:
+        done = subprocess.run(["git", *_SAFE, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", timeout=_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def repository_root(path: str | Path) -> Path | None:
+    """The top folder of the git work tree holding ``path`` (a file or folder), or None."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if not folder.is_dir():
+        return None
+    out = _git(folder, "rev-parse", "--show-toplevel")
+    return Path(out.strip()) if out and out.strip() else None
+
+
+def _parse_log(out: str) -> list[Commit]:
+    commits = []
+    for line in out.splitlines():
+        parts = line.split(_SEP)
+        if len(parts) == 5:
+            commits.append(Commit(*parts))
+    return commits
+
+
+def note_history(file: str | Path, *, limit: int | None = None) -> list[Commit]:
+    """Commits that changed ``file``, newest first, following renames (``git log --follow``)."""
+    file = Path(file).resolve()
+    root = repository_root(file)
+    if root is None:
+        return []
+    args = ["log", "--follow", f"--format={_FORMAT}"]
+    if limit:
+        args.append(f"--max-count={int(limit)}")
+    out = _git(root, *args, "--", file.relative_to(root).as_posix())
+    return _parse_log(out) if out else []
+
+
+def note_version(file: str | Path) -> NoteVersion | None:
+    """The last commit of ``file`` and whether it has uncommitted changes; None outside git."""
+    file = Path(file).resolve()
+    root = repository_root(file)
+    if root is None:
+        return None
+    rel = file.relative_to(root).as_posix()
+    log = _git(root, "log", "--max-count=1", f"--format={_FORMAT}", "--", rel)
+    status = _git(root, "status", "--porcelain=v1", "--untracked-files=all", "--", rel)
+    if log is None or status is None:
+        return None
+    commits = _parse_log(log)
+    tracked = _git(root, "ls-files", "--error-unmatch", "--", rel) is not None
+    return NoteVersion(commit=commits[0] if commits else None, dirty=bool(status.strip()), tracked=tracked)
