@@ -123,13 +123,15 @@ def lua_functions():
     return "lupa lua54 + count hook", {name: g[name] for name in ("fib25", "sieve", "strings")}
 
 
-def best(fn, runs: int) -> float:
-    times = []
+def best(fns, runs: int) -> list[float]:
+    """Best time of each of ``fns``, interleaved run by run so load spikes hit all alike."""
+    times = [float("inf")] * len(fns)
     for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            fn()
+            times[i] = min(times[i], time.perf_counter() - t)
+    return times
 
 
 def main(argv=None) -> int:
@@ -154,7 +156,7 @@ def main(argv=None) -> int:
             got = fn()
             if got != want:
                 raise SystemExit(f"{name}: wrong result {got!r}, expected {want!r}")
-        r, l, p = best(rune, opts.runs), best(lua_fn, opts.runs), best(py, opts.runs)
+        r, l, p = best((rune, lua_fn, py), opts.runs)
         print(f"| {name} | {r * 1000:.1f} | {l * 1000:.1f} | {p * 1000:.1f} | "
               f"{r / p:.2f} | {r / l:.2f} |")
     return 0

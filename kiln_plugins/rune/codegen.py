@@ -137,6 +137,7 @@ class Generator:
         self.counter = 0
         self.loop_ids = 0
         self.nonint: set = set()      # ids of binding nodes that may hold a non-int
+        self.nonlist: set = set()     # ids of binding nodes that may hold a non-list
         self.origin: dict = {}        # Python name -> id of its binding node (None: unknown)
         self.block_scopes: dict = {}  # id(block) -> item scope of its nested items
 
@@ -346,21 +347,33 @@ class Generator:
         self.lvl -= 1
 
     # ------------------------------------------------------------ variables
-    def bind(self, name: str, node=None, is_int: bool = False) -> str:
+    def bind(self, name: str, node=None, is_int: bool = False, is_list: bool = False) -> str:
         """A fresh Python name for Rune ``name``; ``node`` (with ``is_int``) feeds int inference."""
         py = self.fresh("v_")
         self.fn.vars[-1][name] = py
         if node is not None:
             self.origin[py] = id(node)
-            self.record(py, is_int)
+            self.record(py, is_int, is_list)
         return py
 
-    def record(self, py: str, is_int: bool) -> None:
-        """Note an assignment to ``py``; a non-int value makes the variable untyped."""
-        if not is_int:
-            o = self.origin.get(py)
-            if o is not None:
+    def record(self, py: str, is_int: bool, is_list: bool = False) -> None:
+        """Note an assignment to ``py``; a value of another kind makes the variable untyped."""
+        o = self.origin.get(py)
+        if o is not None:
+            if not is_int:
                 self.nonint.add(o)
+            if not is_list:
+                self.nonlist.add(o)
+
+    def list_typed(self, e) -> bool:
+        """True when ``e`` certainly evaluates to a Vec (a Python list)."""
+        if isinstance(e, A.VecLit):
+            return True
+        if isinstance(e, A.Path) and len(e.segments) == 1:
+            py = self.lookup_var(e.segments[0])
+            o = self.origin.get(py) if py is not None else None
+            return o is not None and o not in self.nonlist
+        return False
 
     def is_int_var(self, py: str) -> bool:
         o = self.origin.get(py)
@@ -384,9 +397,10 @@ class Generator:
     def fixpoint(self, thunk) -> None:
         """Compile ``thunk`` until the int inference is stable (optimistic start)."""
         for _ in range(8):
-            mark, lvl, fn, before = self.capture(), self.lvl, self.fn, len(self.nonint)
+            mark, lvl, fn = self.capture(), self.lvl, self.fn
+            before = len(self.nonint) + len(self.nonlist)
             thunk()
-            if len(self.nonint) == before:
+            if len(self.nonint) + len(self.nonlist) == before:
                 return
             self.take(mark)
             self.lvl, self.fn = lvl, fn
@@ -456,7 +470,7 @@ class Generator:
             val = self.expr(s.value)
             pat = s.pattern
             if isinstance(pat, A.PBind) and not self.is_path_pattern(pat):
-                py = self.bind(pat.name, pat, self.int_typed(s.value))
+                py = self.bind(pat.name, pat, self.int_typed(s.value), self.list_typed(s.value))
                 self.emit(f"{py} = {val}")
             elif isinstance(pat, A.PWild):
                 if not _simple(val):
@@ -693,7 +707,7 @@ class Generator:
             val = self.expr(e.value)
             if e.op != "=":
                 val = self.binop(e.op[:-1], py, val, e, both, compound=True)
-            self.record(py, is_int)
+            self.record(py, is_int, e.op == "=" and self.list_typed(e.value))
             self.emit(f"{py} = {val}")
             return "UNIT_"
         if isinstance(t, A.Field):
@@ -705,6 +719,7 @@ class Generator:
             get, put = f"TGET_({{o}}, {t.index})", f"TSET_({{o}}, {t.index}, {{v}})"
         else:
             int_index = self.int_typed(t.index)
+            is_list = self.list_typed(t.obj)
             obj, idx, val = self.exprs([t.obj, t.index, e.value])
             for name in ("obj", "idx", "val"):
                 code = locals()[name]
@@ -718,8 +733,9 @@ class Generator:
                     else:
                         val = tmp
             o, i = obj, idx
-            itest = "" if int_index else f" and type({i}) is int"
-            get = (f"({o}[{i}] if type({o}) is list{itest} and 0 <= {i} < len({o})"
+            itest = "" if int_index else f"type({i}) is int and "
+            ltest = "" if is_list else f"type({o}) is list and "
+            get = (f"({o}[{i}] if {ltest}{itest}0 <= {i} < len({o})"
                    f" else IGET_({o}, {i}))")
             if e.op != "=":
                 val = self.binop(e.op[:-1], get, val, e, compound=True)
@@ -727,7 +743,7 @@ class Generator:
                     tmp = self.fresh()
                     self.emit(f"{tmp} = {val}")
                     val = tmp
-            self.emit(f"if type({o}) is list{itest} and 0 <= {i} < len({o}): "
+            self.emit(f"if {ltest}{itest}0 <= {i} < len({o}): "
                       f"{o}[{i}] = {val}\nelse: ISET_({o}, {i}, {val})")
             return "UNIT_"
         if e.op != "=":
@@ -823,10 +839,11 @@ class Generator:
 
     def x_Index(self, e: A.Index) -> str:
         int_index = self.int_typed(e.index)
+        ltest = "" if self.list_typed(e.obj) else "type({o}) is list and "
         obj, idx = self.exprs([e.obj, e.index])
         o, i, pre = self.simple2(obj, idx)
-        itest = "" if int_index else f" and type({i}) is int"
-        return (f"({o}[{i}] if {pre}type({o}) is list{itest} and 0 <= {i} < len({o})"
+        itest = "" if int_index else f"type({i}) is int and "
+        return (f"({o}[{i}] if {pre}{ltest.format(o=o)}{itest}0 <= {i} < len({o})"
                 f" else IGET_({o}, {i}))")
 
     def x_Try(self, e: A.Try) -> str:
@@ -880,6 +897,8 @@ class Generator:
             g = self.const(("generics", tuple("::".join(x) for x in e.generics)))
             return f"CMG_({vals[0]}, {e.name!r}, {tup}, {g})"
         fast = _LIST_FAST.get((e.name, len(args)))
+        if fast is not None and self.list_typed(e.receiver):
+            return fast.format(o=vals[0], a=", ".join(args))
         if fast is not None and _simple(vals[0]):
             o = vals[0]
             return f"({fast.format(o=o, a=', '.join(args))} if type({o}) is list else CM_({o}, {e.name!r}, {tup}))"
