@@ -116,17 +116,20 @@ def _breadth_first(ctx, start, depth, direction, accept) -> dict[str, int]:
 
 
 def neighbors(ctx, path, opts=None):
+    """graph.neighbors: notes within depth links, breadth-first, without the start."""
     walk = _walk_options(ctx, opts, "graph.neighbors", "both", 1)
     seen = _breadth_first(ctx, path, *walk)
     return [note_ref(ctx, n, depth=d) for n, d in seen.items() if d > 0]
 
 
 def bfs(ctx, start, opts=None):
+    """graph.bfs: breadth-first walk from a note, the start first."""
     seen = _breadth_first(ctx, start, *_walk_options(ctx, opts, "graph.bfs", "out"))
     return [note_ref(ctx, n, depth=d) for n, d in seen.items()]
 
 
 def dfs(ctx, start, opts=None):
+    """graph.dfs: depth-first pre-order walk, neighbours in path order."""
     depth, direction, accept = _walk_options(ctx, opts, "graph.dfs", "out")
     origin = ctx.note_id(start)
     graph = ctx.index.graph
@@ -148,6 +151,7 @@ def dfs(ctx, start, opts=None):
 
 
 def shortest_path(ctx, a, b, opts=None):
+    """graph.shortest_path: references from a to b, or None when unconnected."""
     o = options(opts, "graph.shortest_path", {"directed": False})
     directed = bool_arg(o["directed"], "graph.shortest_path", "directed")
     source, target = ctx.note_id(a), ctx.note_id(b)
@@ -168,6 +172,7 @@ def _tag_subgraph(ctx, graph: nx.DiGraph, tag: str | None, folder: str | None, f
 
 
 def pagerank(ctx, opts=None):
+    """graph.pagerank: references with scores, highest first (memoised per index version)."""
     fn = "graph.pagerank"
     o = options(opts, fn, {"damping": 0.85, "tolerance": 1e-6, "tag": None, "limit": None})
     damping = number_arg(o["damping"], fn, "damping", above=0.0, below=1.0)
@@ -197,6 +202,7 @@ def _ordered_groups(groups) -> list[list[str]]:
 
 
 def communities(ctx, opts=None):
+    """graph.communities: Louvain groups of the undirected graph, largest first."""
     fn = "graph.communities"
     o = options(opts, fn, {"min_size": 1, "resolution": 1.0, "dangling": False})
     min_size = int_arg(o["min_size"], fn, "min_size", minimum=1)
@@ -216,6 +222,7 @@ def communities(ctx, opts=None):
 
 
 def components(ctx, opts=None):
+    """graph.components: weakly (or strongly) connected groups, largest first."""
     fn = "graph.components"
     o = options(opts, fn, {"strong": False, "dangling": False, "min_size": 1})
     strong = bool_arg(o["strong"], fn, "strong")
@@ -233,6 +240,7 @@ def components(ctx, opts=None):
 
 
 def subgraph(ctx, opts=None):
+    """graph.subgraph: the notes matching tag/folder/where and the links among them."""
     fn = "graph.subgraph"
     o = options(opts, fn, {"tag": None, "folder": None, "where": None})
     if o["tag"] is None and o["folder"] is None and o["where"] is None:

@@ -21,6 +21,7 @@ def _refuse_constant(name: str):
 
 
 def encode(ctx, value, opts=None):
+    """std.json.encode: compact JSON text."""
     o = options(opts, "std.json.encode", {"sort_keys": False})
     sort_keys = bool_arg(o["sort_keys"], "std.json.encode", "sort_keys")
     try:
@@ -32,6 +33,7 @@ def encode(ctx, value, opts=None):
 
 
 def pretty(ctx, value, opts=None):
+    """std.json.pretty: indented JSON text with sorted keys."""
     o = options(opts, "std.json.pretty", {"indent": 2, "sort_keys": True})
     indent = int_arg(o["indent"], "std.json.pretty", "indent", minimum=0, maximum=16)
     sort_keys = bool_arg(o["sort_keys"], "std.json.pretty", "sort_keys")
@@ -43,6 +45,7 @@ def pretty(ctx, value, opts=None):
 
 
 def decode(ctx, text):
+    """std.json.decode: the value of a JSON text; errors name line and column."""
     text = str_arg(text, "std.json.decode", "text")
     try:
         return json.loads(text, parse_constant=_refuse_constant)

@@ -21,6 +21,7 @@ MAX_WORKERS = 32
 
 
 def parallel_map(ctx, tool, list_of_args, opts=None):
+    """std.parallel_map: one tool called per argument table, results in order."""
     fn = "std.parallel_map"
     tool = str_arg(tool, fn, "tool")
     items = table_arg(list_of_args, fn, "list_of_args", kind="list")

@@ -64,6 +64,7 @@ def _record(m) -> dict:
 
 
 def find(ctx, pattern, text, opts=None):
+    """std.re.find: the first match (or None) as a record."""
     o = options(opts, "std.re.find", {"flags": "", "timeout_ms": TIMEOUT_MS, "anchored": False})
     rx = compile_pattern(pattern, o["flags"], "std.re.find")
     text = str_arg(text, "std.re.find", "text")
@@ -73,6 +74,7 @@ def find(ctx, pattern, text, opts=None):
 
 
 def find_all(ctx, pattern, text, opts=None):
+    """std.re.find_all: every non-overlapping match as records."""
     o = options(opts, "std.re.find_all", {"flags": "", "timeout_ms": TIMEOUT_MS, "limit": None})
     rx = compile_pattern(pattern, o["flags"], "std.re.find_all")
     text = str_arg(text, "std.re.find_all", "text")
@@ -90,6 +92,7 @@ def find_all(ctx, pattern, text, opts=None):
 
 
 def sub(ctx, pattern, replacement, text, opts=None):
+    """std.re.sub: the text with matches replaced."""
     o = options(opts, "std.re.sub", {"flags": "", "timeout_ms": TIMEOUT_MS, "count": 0})
     rx = compile_pattern(pattern, o["flags"], "std.re.sub")
     replacement = str_arg(replacement, "std.re.sub", "replacement")
@@ -100,6 +103,7 @@ def sub(ctx, pattern, replacement, text, opts=None):
 
 
 def split(ctx, pattern, text, opts=None):
+    """std.re.split: the text split at each match."""
     o = options(opts, "std.re.split", {"flags": "", "timeout_ms": TIMEOUT_MS, "max": 0})
     rx = compile_pattern(pattern, o["flags"], "std.re.split")
     text = str_arg(text, "std.re.split", "text")

@@ -26,6 +26,7 @@ def slugify_text(text: str, sep: str = "-", ascii_only: bool = True) -> str:
 
 
 def slugify(ctx, text, opts=None):
+    """std.strings.slugify: a lower-case, separator-joined slug."""
     fn = "std.strings.slugify"
     o = options(opts, fn, {"sep": "-", "ascii": True})
     return slugify_text(str_arg(text, fn, "text"), str_arg(o["sep"], fn, "sep"),
@@ -33,6 +34,7 @@ def slugify(ctx, text, opts=None):
 
 
 def split(ctx, text, sep=None, opts=None):
+    """std.strings.split: the text split at a literal separator or whitespace."""
     fn = "std.strings.split"
     text = str_arg(text, fn, "text")
     o = options(opts, fn, {"max": -1, "trim": False, "skip_empty": False})
@@ -52,12 +54,14 @@ def split(ctx, text, sep=None, opts=None):
 
 
 def trim(ctx, text, chars=None):
+    """std.strings.trim: the text without leading/trailing whitespace or chars."""
     fn = "std.strings.trim"
     text = str_arg(text, fn, "text")
     return text.strip(None if chars is None else str_arg(chars, fn, "chars"))
 
 
 def pad(ctx, text, width, opts=None):
+    """std.strings.pad: the text padded to width characters."""
     fn = "std.strings.pad"
     text = str_arg(text, fn, "text")
     width = int_arg(width, fn, "width", minimum=0, maximum=1_000_000)

@@ -62,16 +62,19 @@ def _aware(moment) -> dt.datetime:
 
 
 def now(ctx, opts=None):
+    """std.time.now: the current time as ISO 8601, whole seconds."""
     o = options(opts, "std.time.now", {"utc": True})
     moment = dt.datetime.now(UTC) if bool_arg(o["utc"], "std.time.now", "utc") else dt.datetime.now().astimezone()
     return to_iso(moment.replace(microsecond=0))
 
 
 def monotonic(ctx):
+    """std.time.monotonic: seconds from a monotonic clock."""
     return time.monotonic()
 
 
 def parse(ctx, text, fmt=None):
+    """std.time.parse: the parts of an ISO 8601 (or strptime-formatted) time."""
     fn = "std.time.parse"
     if fmt is not None:
         text, fmt = str_arg(text, fn, "text"), str_arg(fmt, fn, "format")
@@ -93,6 +96,7 @@ def parse(ctx, text, fmt=None):
 
 
 def format_time(ctx, time, fmt):
+    """std.time.format: a time through a strftime pattern."""
     fn = "std.time.format"
     moment = _as_datetime(parse_moment(time, fn))
     fmt = str_arg(fmt, fn, "format")
@@ -112,6 +116,7 @@ def _add_months(moment, months: int):
 
 
 def add(ctx, time, amounts):
+    """std.time.add: a time moved by calendar and clock amounts."""
     fn = "std.time.add"
     moment = parse_moment(time, fn)
     a = options(amounts, fn, {"years": 0, "months": 0, "weeks": 0, "days": 0,
@@ -131,6 +136,7 @@ def add(ctx, time, amounts):
 
 
 def diff(ctx, a, b, opts=None):
+    """std.time.diff: a minus b in the chosen unit."""
     fn = "std.time.diff"
     o = options(opts, fn, {"unit": "seconds"})
     unit = str_arg(o["unit"], fn, "unit", choices=tuple(UNITS))

@@ -37,6 +37,7 @@ def _expanded(node, memo: dict[int, int], depth: int) -> int:
 
 
 def load(ctx, text):
+    """std.yaml.load: safe-load YAML behind size and alias-expansion guards."""
     text = str_arg(text, "std.yaml.load", "text")
     if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
         raise UsageError(f"std.yaml.load: text is larger than {MAX_YAML_BYTES // (1024 * 1024)} MB")
@@ -67,6 +68,7 @@ def load(ctx, text):
 
 
 def dump(ctx, value):
+    """std.yaml.dump: block-style YAML, keys in their order."""
     try:
         plain = to_plain(value)
     except PluginRuntimeError as exc:
