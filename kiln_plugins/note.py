@@ -319,6 +319,8 @@ def _blocks(body: str, body_line: int):
 
 def read_note(root: Path, note_id: str) -> Note:
     """Read and parse ``root/note_id``; bad content becomes diagnostics, an unreadable file raises ``NoteParseError``."""
+    if note_id.startswith("/") or ".." in note_id.replace("\\", "/").split("/"):
+        raise NoteParseError("note path leaves the kiln", path=note_id)
     path = Path(root) / note_id
     try:
         with open(path, "rb") as fh:

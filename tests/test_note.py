@@ -152,3 +152,9 @@ def test_fast_path_is_taken_for_plain_prose():
         note_module.Heading(1, "Title", 1), note_module.Heading(2, "Part", 5),
         note_module.Heading(1, "inner", 7))
     assert note_module.simple_headings("```\n# x\n```", 1) is None
+
+
+@pytest.mark.parametrize("note_id", ["../outside.md", "a/../../x.md", "/etc/passwd"])
+def test_read_note_refuses_paths_leaving_the_kiln(tmp_path, note_id):
+    with pytest.raises(NoteParseError, match="note path leaves the kiln"):
+        read_note(tmp_path / "kiln", note_id)
