@@ -49,6 +49,7 @@ class Kiln:
         self._hashes: dict = {}
         self._hashes_for = None
         self._permissions: dict = {}
+        self._commits: dict = {}
         self.registry = ToolRegistry(self)
 
     @classmethod
@@ -241,5 +242,21 @@ class Kiln:
             started=started, duration_ms=(time.time() - started) * 1000, outcome=outcome, error=error,
             capabilities=[{"capability": u.capability, "function": u.function, "granted": u.granted}
                           for u in ctx.uses],
-            commit=None,
+            commit=self.plugin_commit(ctx.plugin) if ctx.plugin else None,
         )
+
+    def plugin_commit(self, name: str) -> str | None:
+        """The git version of a plugin's note for the audit log (``abc1234``, ``+dirty``), or None."""
+        from .gitinfo import note_version
+
+        spec = self.plugins.get(name)
+        if spec is None or spec.file is None:
+            return None
+        key = (spec.file, spec.code_hash)
+        label = self._commits.get(key)
+        if label is None:
+            version = note_version(spec.file)
+            label = version.label if version else ""
+            if version is None or not version.dirty:  # a dirty note may be committed any moment
+                self._commits[key] = label
+        return label or None

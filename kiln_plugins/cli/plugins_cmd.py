@@ -67,6 +67,10 @@ def plugins_show(state: CliState, name: str, as_json: bool) -> None:
     info["tools_detail"] = [{"name": t.name, "description": t.description, "parameters": t.parameters}
                             for t in spec.tools]
     info["code_hash"] = spec.code_hash
+    from ..gitinfo import note_version
+
+    version = note_version(spec.file) if spec.file else None
+    info["git"] = version.to_dict() if version else None
     if as_json:
         info["source_code"] = "\n".join(c.source for c in spec.code)
         print_json(info)
@@ -74,6 +78,11 @@ def plugins_show(state: CliState, name: str, as_json: bool) -> None:
     console.print(f"[bold]{spec.name}[/bold] {spec.version} ({spec.language}, {spec.source}: {info['path']})")
     if spec.description:
         console.print(spec.description)
+    if version:
+        c = version.commit
+        console.print(f"  git: {c.short} {c.date[:10]} {c.subject}" if c else "  git: never committed", markup=False)
+        if version.dirty:
+            console.print("  [yellow]uncommitted changes[/yellow] (cru plugins history " + spec.name + ")")
     for t in spec.tools:
         console.print(f"  tool [cyan]{t.name}[/cyan]: {t.description}")
     for cap, ok in info["approvals"].items():
