@@ -191,3 +191,37 @@ def test_in_place_string_growth_is_limited():
     with pytest.raises(LimitExceeded) as info:
         run(src, Limits(instructions=5_000_000, memory_mb=1, timeout_ms=20_000))
     assert info.value.limit == "memory_mb"
+
+
+# ---------------------------------------------------------------- runner (cru rune run|test)
+
+@pytest.mark.parametrize("src,code,last", [
+    ('fn main() { println!("hi {}", 1 + 1); }', 0, "hi 2"),
+    ("fn main() {\n let v = [];\n v[3]\n}", 1, "prog.rn:3: index out of bounds"),
+    ("fn main() { let = 1; }", 2, "prog.rn:1:17: expected pattern"),
+    ("fn main() { loop {} }", 4, "exceeded limit instructions"),
+])
+def test_run_file_exit_codes(tmp_path, src, code, last):
+    from kiln_plugins.rune.runner import run_file
+    path = tmp_path / "prog.rn"
+    path.write_text(src)
+    lines = []
+    assert run_file(path, limits=SMALL, out=lines.append) == code
+    assert last.split(": ")[-1] in lines[-1]
+    if code in (1, 2):
+        assert lines[-1].startswith(str(path) + ":")
+
+
+def test_test_files_counts_and_reports(tmp_path):
+    from kiln_plugins.rune.runner import test_files
+    path = tmp_path / "t.rn"
+    path.write_text("#[test]\nfn good() { assert_eq!(1 + 1, 2); }\n"
+                    "#[test]\nfn bad() { assert!(false); }\n"
+                    "#[test(should_panic)]\nfn expected_panic() { panic!(\"x\"); }\n"
+                    "#[test]\nfn err() { Err(\"no\") }\n"
+                    "mod inner { #[test] fn nested() { } }\n")
+    lines = []
+    assert test_files([path], limits=SMALL, out=lines.append) == (3, 2)
+    assert lines[-1] == "3 passed, 2 failed"
+    assert sum("... ok" in line for line in lines) == 3
+    assert any("bad ... FAILED" in line and ":4: assertion failed: false" in line for line in lines)
