@@ -17,7 +17,7 @@ local concat, t_move, tostring, type, error, select, floor =
   table.concat, table.move, tostring, type, error, select, math.floor
 local tointeger, tonumber, rawequal, unpack = math.tointeger, tonumber, rawequal, table.unpack
 
-local GUARD_STEPS = 1e7          -- worst-case native matcher steps allowed in one C call
+local GUARD_STEPS = lib.guard_steps or 1e7   -- worst-case native matcher steps in one C call
 local CHARGE_DIVISOR = 16        -- native steps per charged instruction
 local MAXCCALLS = 200            -- matcher recursion, as in lstrlib
 local CAP_UNFINISHED, CAP_POSITION = -1, -2
@@ -63,7 +63,7 @@ end
 
 local function per_start_cost(p, n)
   local plen = #p
-  local cost, i = plen + 1, 1
+  local cost, i = plen + 1.0, 1   -- a float: the bound overflows 64-bit integers
   if byte(p, 1) == 94 then i = 2 end
   while i <= plen do
     local c, single_end = byte(p, i), nil

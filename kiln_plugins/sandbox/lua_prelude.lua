@@ -19,6 +19,7 @@ local type, select, tostring, tonumber, next, pairs, ipairs = type, select, tost
 local pack, unpack, concat, insert, sort = table.pack, table.unpack, table.concat, table.insert, table.sort
 local co_create, co_resume, co_close, co_status = coroutine.create, coroutine.resume, coroutine.close, coroutine.status
 local s_byte, s_sub, s_format, s_find = string.byte, string.sub, string.format, string.find
+local raw_collectgarbage = collectgarbage
 local huge = math.huge
 local MEMERR = "not enough memory"   -- the error value Lua 5.4 uses for allocation failures
 
@@ -205,7 +206,7 @@ local function sandbox_setmetatable(t, mt)
 end
 
 local function sandbox_collectgarbage(opt)
-  if opt == "count" then return collectgarbage("count") end
+  if opt == "count" then return raw_collectgarbage("count") end
   raw_error("collectgarbage: only \"count\" is allowed in the sandbox", 2)
 end
 
