@@ -32,7 +32,7 @@ from .worker_wire import error_from_data
 __all__ = ["WorkerPool", "InProcessRunner", "CallLimits", "limits_for", "open_runner", "ISOLATION_MODES",
            "GRACE_MS", "START_TIMEOUT_S"]
 
-GRACE_MS = 1_000
+GRACE_MS = 2_000
 """Wall-clock allowance above ``timeout_ms`` before the parent kills a worker."""
 START_TIMEOUT_S = 120.0
 """How long a new worker may take to open the kiln."""

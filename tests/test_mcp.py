@@ -15,7 +15,10 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from click.testing import CliRunner
+
 from conftest import write_note
+from kiln_plugins.cli import cli
 from kiln_plugins.kiln import Kiln
 
 CRU = str(Path(sys.executable).parent / "cru")
@@ -26,7 +29,7 @@ WORK = """\
 type: plugin
 name: work
 permissions: [kiln.read, kiln.write, net: [api.example.org]]
-limits: {timeout_ms: 300, instructions: 200000}
+limits: {instructions: 200000}
 tools:
   greet:
     description: Greet someone.
@@ -39,9 +42,6 @@ tools:
   spin:
     description: Never ends (the instruction budget stops it).
     parameters: {type: object}
-  stuck:
-    description: One long C call (the worker is killed).
-    parameters: {type: object}
   scribble:
     description: Write a note (needs kiln.write approval).
     parameters: {type: object}
@@ -53,12 +53,26 @@ end
 function spin(args)
   while true do end
 end
-function stuck(args)
-  return string.find(string.rep("a", 3000), string.rep("a-", 12) .. "b")
-end
 function scribble(args)
   kiln.write("out.md", "# out")
   return "written"
+end
+```
+"""
+
+STUCK = """\
+---
+type: plugin
+name: stuck
+limits: {timeout_ms: 300}
+tools:
+  stuck:
+    description: One long C call (only killing the worker ends it).
+    parameters: {type: object}
+---
+```lua
+function stuck(args)
+  return string.find(string.rep("a", 3000), string.rep("a-", 12) .. "b")
 end
 ```
 """
@@ -96,6 +110,7 @@ ADDER_FIXED = ADDER_BROKEN.replace("args.a - args.b", "args.a + args.b")
 def kiln_root(tmp_path):
     root = tmp_path / "kiln"
     write_note(root, "plugins/work.md", WORK)
+    write_note(root, "plugins/stuck.md", STUCK)
     write_note(root, "Home.md", "# Home\nSee [[Other]].\n")
     write_note(root, "Other.md", "# Other\n")
     return root
@@ -121,9 +136,23 @@ def text_of(result: types.CallToolResult) -> str:
     return "\n".join(c.text for c in result.content if c.type == "text")
 
 
-def test_tools_schemas_annotations_and_errors(kiln_root, tmp_path):
+def test_tools_schemas_annotations_errors_and_rate(kiln_root, tmp_path):
+    # A kiln may lower the rate: one token, then one every 0.1 s — calls over it wait, none fail.
+    (kiln_root / ".crucible").mkdir()
+    (kiln_root / ".crucible/config.toml").write_text("[mcp]\nrate_per_minute = 600\nburst = 1\n")
+
     async def scenario():
         async with mcp_session(kiln_root, tmp_path / "server.log") as s:
+            greetings = []
+
+            async def greet(i):
+                greetings.append((await s.call_tool("greet", {"who": f"r{i}"})).structured_content["text"])
+
+            async with anyio.create_task_group() as tg:
+                for i in range(6):
+                    tg.start_soon(greet, i)
+            assert sorted(greetings) == [f"hello r{i}" for i in range(6)]
+
             tools = {t.name: t for t in (await s.list_tools()).tools}
             assert tools["greet"].input_schema == {
                 "type": "object", "required": ["who"],
@@ -149,7 +178,7 @@ def test_tools_schemas_annotations_and_errors(kiln_root, tmp_path):
 
             limit = await s.call_tool("spin", {})
             assert limit.is_error
-            assert text_of(limit) == "plugins/work.md:30: plugin 'work' exceeded limit instructions = 200000"
+            assert text_of(limit) == "plugins/work.md:27: plugin 'work' exceeded limit instructions = 200000"
 
             denied = await s.call_tool("scribble", {})
             assert denied.is_error and "cru plugins approve work --capability kiln.write" in text_of(denied)
@@ -237,19 +266,23 @@ def test_agent_loop_from_failing_test_to_calling_the_new_tool(kiln_root, tmp_pat
     note = (kiln_root / "plugins/adder.md").read_text()
     assert f'generated_by: "{CLIENT}"' in note
     assert (kiln_root / "sums.md").read_text() == "# sum\n5"
-    listed = json.loads(cru(kiln_root, "plugins", "list", "--json").stdout)
-    assert next(p for p in listed if p["name"] == "adder")["generated_by"] == CLIENT
-    requests = json.loads(cru(kiln_root, "plugins", "requests", "--json").stdout)
-    assert [(r["plugin"], r["capability"], r["requested_by"]) for r in requests] == [("adder", "net", CLIENT)]
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--kiln", str(kiln_root), "plugins", "list", "--json"])
+    assert next(p for p in json.loads(listed.output) if p["name"] == "adder")["generated_by"] == CLIENT
+    requests = runner.invoke(cli, ["--kiln", str(kiln_root), "plugins", "requests", "--json"])
+    rows = json.loads(requests.output)
+    assert [(r["plugin"], r["capability"], r["requested_by"]) for r in rows] == [("adder", "net", CLIENT)]
+    table = runner.invoke(cli, ["--kiln", str(kiln_root), "plugins", "requests"])
+    assert table.exit_code == 0 and "adder" in table.output and "net" in table.output
 
 
 def test_200_concurrent_calls_each_get_their_own_answer(kiln_root, tmp_path):
     def expected(i: int):
         kind = i % 40
         if kind == 7:
-            return "stuck", {}, (True, "plugin 'work' exceeded limit timeout_ms = 300")
+            return "stuck", {}, (True, "plugin 'stuck' exceeded limit timeout_ms = 300")
         if kind in (3, 23):
-            return "spin", {}, (True, "plugins/work.md:30: plugin 'work' exceeded limit instructions = 200000")
+            return "spin", {}, (True, "plugins/work.md:27: plugin 'work' exceeded limit instructions = 200000")
         if kind in (5, 25):
             return "greet", {"who": i}, (True, f"greet: invalid argument who: {i} is not of type 'string'")
         return "greet", {"who": f"n{i}"}, (False, json.dumps({"text": f"hello n{i}"}))
@@ -271,7 +304,14 @@ def test_200_concurrent_calls_each_get_their_own_answer(kiln_root, tmp_path):
 
     anyio.run(scenario)
     assert len(answers) == 200
-    wrong = {i: answers[i] for i in range(200) if answers[i] != expected(i)[2]}
+    def matches(i: int) -> bool:
+        is_error, text = answers[i]
+        want_error, want = expected(i)[2]
+        if expected(i)[0] == "stuck":  # the worker's watchdog names the note; the pool's kill cannot
+            return is_error and text in (want, f"plugins/stuck.md: {want}")
+        return (is_error, text) == (want_error, want)
+
+    wrong = {i: answers[i] for i in range(200) if not matches(i)}
     assert not wrong
 
 
@@ -291,22 +331,3 @@ def test_token_bucket_spends_the_burst_then_makes_calls_wait():
     assert str(full.value) == "plugin 'busy' exceeded limit rate_queue = 2"
     assert bucket.reserve(10.0) == 0.0  # refilled (never above the burst)
     assert bucket.tokens <= 3
-
-
-def test_mcp_calls_over_the_rate_wait_instead_of_failing(kiln_root, tmp_path):
-    (kiln_root / ".crucible").mkdir(exist_ok=True)
-    (kiln_root / ".crucible/config.toml").write_text("[mcp]\nrate_per_minute = 300\nburst = 1\n")
-
-    async def scenario():
-        results = []
-        async with mcp_session(kiln_root, tmp_path / "server.log", workers=1) as s:
-            async with anyio.create_task_group() as tg:
-                for i in range(6):
-                    tg.start_soon(lambda i=i: _append(results, s, i))
-        return results
-
-    async def _append(results, s, i):
-        results.append(await s.call_tool("greet", {"who": f"r{i}"}))
-
-    results = anyio.run(scenario)
-    assert sorted(r.structured_content["text"] for r in results if not r.is_error) == [f"hello r{i}" for i in range(6)]
