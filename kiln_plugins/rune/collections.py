@@ -1,4 +1,4 @@
-"""Methods of Vec, Tuple, Object, HashMap, HashSet and VecDeque, and their constructors."""
+"""Methods of Vec, Tuple and VecDeque, their constructors, and Rune-ordered sorting."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .fmt import display
 from .meter import WORD, current
 from .natives import TICK_EVERY, callback, drain, want_int
 
-__all__ = ["TABLES", "FUNCTIONS", "sort_values"]
+__all__ = ["TABLES", "FUNCTIONS", "sort_values", "with_capacity", "ordering"]
 
 
 def _cmp(a, b) -> int:
@@ -184,7 +184,7 @@ VEC_METHODS = {
     "truncate": _truncate, "resize": _resize, "capacity": len, "reserve": lambda v, n: None,
     "shrink_to_fit": lambda v: None, "binary_search": _binary_search,
     "concat": lambda v: _concat(v), "eq": lambda a, b: V.equal(a, b),
-    "cmp": lambda a, b: _ordering(_cmp(a, b)),
+    "cmp": lambda a, b: ordering(_cmp(a, b)),
 }
 
 
@@ -197,151 +197,17 @@ def _concat(v):
     return out
 
 
-def _ordering(c):
+def ordering(c):
+    """``Ordering`` for a -1/0/1 comparison."""
     return V.LESS if c < 0 else V.GREATER if c > 0 else V.EQUAL
 
 
 TUPLE_METHODS = {
     "len": len, "is_empty": lambda t: not t, "get": _get, "iter": _iter, "into_iter": _iter,
     "clone": lambda t: V.Tuple(t), "eq": lambda a, b: V.equal(a, b),
-    "cmp": lambda a, b: _ordering(_cmp(a, b)),
+    "cmp": lambda a, b: ordering(_cmp(a, b)),
     "first": lambda v: V.Some(v[0]) if v else V.NONE,
     "last": lambda v: V.Some(v[-1]) if v else V.NONE,
-}
-
-
-# ---------------------------------------------------------------- Object and HashMap
-
-def _okey(o, k):
-    if type(o) is V.Object:
-        if type(k) is V.RString:
-            return k.s
-        raise V.RuneError(f"an Object key must be a String, found `{V.type_name(k)}`")
-    if type(k) is V.RString:
-        return V.RString(k.s)  # a key never changes through an alias
-    if type(k) in (list, V.Object, V.HashMap, V.HashSet, V.VecDeque):
-        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key")
-    return k
-
-
-def _out_key(o, k):
-    return V.RString(k) if type(k) is str else k
-
-
-def _map_get(o, k):
-    k = _okey(o, k)
-    try:
-        return V.Some(o[k]) if k in o else V.NONE
-    except TypeError:
-        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key") from None
-
-
-def _map_insert(o, k, x):
-    k = _okey(o, k)
-    try:
-        old = o.get(k, None) if k in o else None
-    except TypeError:
-        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key") from None
-    if old is None:
-        current().alloc(2 * WORD + (len(k) if type(k) is str else 0))
-    o[k] = x
-    return V.NONE if old is None else V.Some(old)
-
-
-def _map_remove(o, k):
-    k = _okey(o, k)
-    if k in o:
-        return V.Some(o.pop(k))
-    return V.NONE
-
-
-def _map_extend(o, items):
-    from .ops import iterate
-    for pair in drain(iterate(items)):
-        if type(pair) is not V.Tuple or len(pair) != 2:
-            raise V.RuneError("extend expects (key, value) tuples")
-        _map_insert(o, pair[0], pair[1])
-
-
-def _map_iter(o):
-    return V.Iterator([V.Tuple([_out_key(o, k), x]) for k, x in o.items()])
-
-
-def _map_clone(o):
-    current().fresh(len(o) * 2 * WORD)
-    return type(o)(o)
-
-
-def _map_entry_or_insert(o, k, default):
-    k = _okey(o, k)
-    if k not in o:
-        _map_insert(o, k, default)
-    return o[k]
-
-
-MAP_METHODS = {
-    "len": len, "is_empty": lambda o: not o, "get": _map_get, "insert": _map_insert,
-    "remove": _map_remove, "contains_key": lambda o, k: _okey(o, k) in o,
-    "keys": lambda o: V.Iterator([_out_key(o, k) for k in o]),
-    "values": lambda o: V.Iterator(list(o.values())), "iter": _map_iter,
-    "into_iter": _map_iter, "clear": lambda o: o.clear(), "extend": _map_extend,
-    "clone": _map_clone, "eq": lambda a, b: V.equal(a, b),
-    "get_or_insert": _map_entry_or_insert,
-}
-
-
-# ---------------------------------------------------------------- HashSet
-
-def _set_key(k):
-    if type(k) is V.RString:
-        return V.RString(k.s)
-    if type(k) in (list, V.Object, V.HashMap, V.HashSet, V.VecDeque):
-        raise V.RuneError(f"`{V.type_name(k)}` cannot be in a HashSet")
-    return k
-
-
-def _set_insert(s, x):
-    x = _set_key(x)
-    if x in s:
-        return False
-    current().alloc(WORD)
-    s.add(x)
-    return True
-
-
-def _set_remove(s, x):
-    x = _set_key(x)
-    if x in s:
-        s.discard(x)
-        return True
-    return False
-
-
-def _set_extend(s, items):
-    from .ops import iterate
-    for x in drain(iterate(items)):
-        _set_insert(s, x)
-
-
-def _set_op(f):
-    def op(a, b):
-        if type(b) is not V.HashSet:
-            raise V.RuneError(f"expected a HashSet, found `{V.type_name(b)}`")
-        return V.Iterator(list(f(a, b)))
-    return op
-
-
-SET_METHODS = {
-    "len": len, "is_empty": lambda s: not s, "insert": _set_insert, "remove": _set_remove,
-    "contains": lambda s, x: _set_key(x) in s, "iter": lambda s: V.Iterator(list(s)),
-    "into_iter": lambda s: V.Iterator(list(s)), "clear": lambda s: s.clear(),
-    "extend": _set_extend, "clone": lambda s: V.HashSet(s), "eq": lambda a, b: V.equal(a, b),
-    "union": _set_op(lambda a, b: [*a, *(x for x in b if x not in a)]),
-    "intersection": _set_op(lambda a, b: [x for x in a if x in b]),
-    "difference": _set_op(lambda a, b: [x for x in a if x not in b]),
-    "symmetric_difference": _set_op(lambda a, b: [*(x for x in a if x not in b),
-                                                  *(x for x in b if x not in a)]),
-    "is_subset": lambda a, b: set.issubset(a, b), "is_superset": lambda a, b: set.issuperset(a, b),
 }
 
 
@@ -388,11 +254,11 @@ DEQUE_METHODS = {
     "rotate_right": lambda d, n: d.rotate(want_int(n, "rotate_right")),
 }
 
-TABLES = {list: VEC_METHODS, V.Tuple: TUPLE_METHODS, V.Object: MAP_METHODS,
-          V.HashMap: MAP_METHODS, V.HashSet: SET_METHODS, V.VecDeque: DEQUE_METHODS}
+TABLES = {list: VEC_METHODS, V.Tuple: TUPLE_METHODS, V.VecDeque: DEQUE_METHODS}
 
 
-def _with_capacity(make):
+def with_capacity(make):
+    """A ``T::with_capacity(n)`` constructor (capacity is not modelled)."""
     def ctor(n):
         want_int(n, "with_capacity")
         return make()
@@ -405,25 +271,9 @@ def _vec_from(items):
 
 
 FUNCTIONS = {
-    "Vec::new": list, "Vec::with_capacity": _with_capacity(list), "Vec::from": _vec_from,
-    "Object::new": V.Object, "Object::with_capacity": _with_capacity(V.Object),
-    "HashMap::new": V.HashMap, "HashMap::with_capacity": _with_capacity(V.HashMap),
-    "HashSet::new": V.HashSet, "HashSet::with_capacity": _with_capacity(V.HashSet),
-    "VecDeque::new": V.VecDeque, "VecDeque::with_capacity": _with_capacity(V.VecDeque),
+    "Vec::new": list, "Vec::with_capacity": with_capacity(list), "Vec::from": _vec_from,
+    "VecDeque::new": V.VecDeque, "VecDeque::with_capacity": with_capacity(V.VecDeque),
     "mem::drop": lambda v: V.UNIT, "drop": lambda v: V.UNIT,
-    "HashMap::from_iter": lambda items: _from_pairs(V.HashMap(), items),
-    "Object::from_iter": lambda items: _from_pairs(V.Object(), items),
-    "HashSet::from_iter": lambda items: _from_items(V.HashSet(), items),
     "VecDeque::from_iter": lambda items: V.VecDeque(_vec_from(items)),
     "VecDeque::from": lambda items: V.VecDeque(_vec_from(items)),
 }
-
-
-def _from_pairs(out, items):
-    _map_extend(out, items)
-    return out
-
-
-def _from_items(out, items):
-    _set_extend(out, items)
-    return out

@@ -1,4 +1,4 @@
-"""Methods of Iterator and Range: lazy adapters, metered consumers, ``collect::<T>``."""
+"""Methods of Iterator: lazy adapters and metered consumers."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import itertools
 
 from . import values as V
 from .meter import WORD, current
+from .collect import collect
 from .natives import callback, drain, metered, want_int
 
-__all__ = ["TABLES", "GENERIC", "FUNCTIONS", "collect"]
+__all__ = ["TABLES", "GENERIC", "FUNCTIONS", "ITERATOR_METHODS", "GENERIC_ITERATOR"]
 
 
 def _it(x):
@@ -254,61 +255,6 @@ def _product(it, generics=()):
     return acc
 
 
-def _pairs(items, what):
-    for p in items:
-        if type(p) is not V.Tuple or len(p) != 2:
-            raise V.RuneError(f"collect::<{what}> expects (key, value) tuples, "
-                              f"found `{V.type_name(p)}`")
-        yield p[0], p[1]
-
-
-def collect(it, generics=("Vec",)):
-    """Gather ``it`` into the collection named by the turbofish (Vec by default)."""
-    kind = generics[0].split("::")[-1].split("<")[0] if generics else "Vec"
-    items = drain(it)
-    if kind == "Vec":
-        return items
-    if kind == "VecDeque":
-        return V.VecDeque(items)
-    if kind == "Tuple":
-        return V.Tuple(items)
-    if kind == "HashSet":
-        from .collections import _set_key
-        return V.HashSet(_set_key(x) for x in items)
-    if kind == "Object":
-        out = V.Object()
-        for k, v in _pairs(items, kind):
-            if type(k) is not V.RString:
-                raise V.RuneError(f"an Object key must be a String, found `{V.type_name(k)}`")
-            out[k.s] = v
-        return out
-    if kind == "HashMap":
-        from .collections import _okey
-        out = V.HashMap()
-        for k, v in _pairs(items, kind):
-            out[_okey(out, k)] = v
-        return out
-    if kind == "String":
-        parts = []
-        for x in items:
-            if type(x) is V.RString or type(x) is V.Char:
-                parts.append(str(x))
-            else:
-                raise V.RuneError(f"collect::<String> expects chars or Strings, found "
-                                  f"`{V.type_name(x)}`")
-        s = "".join(parts)
-        current().fresh(len(s))
-        return V.RString(s)
-    if kind in ("Option", "Result"):
-        out = []
-        for x in items:
-            if x is V.NONE or type(x) is V.Err:
-                return x
-            out.append(x.value)
-        return V.Some(out) if kind == "Option" else V.Ok(out)
-    raise V.RuneError(f"cannot collect into `{kind}`")
-
-
 def _partition(it, f):
     g = callback(f)
     yes, no = [], []
@@ -403,48 +349,8 @@ ITERATOR_METHODS.update({  # defined after the table they join
 GENERIC_ITERATOR = {"collect": collect, "sum": _sum, "product": _product}
 
 
-# ---------------------------------------------------------------- Range
-
-def _range_contains(r: V.Range, x):
-    from .ops import cmp
-    if r.start is not None and cmp(x, r.start) < 0:
-        return False
-    if r.end is not None:
-        c = cmp(x, r.end)
-        return c <= 0 if r.inclusive else c < 0
-    return True
-
-
-def _range_len(r: V.Range):
-    a, b = r.start, r.end
-    if type(a) is not int or type(b) is not int:
-        raise V.RuneError(f"`{r.shape()}` has no length")
-    return max(0, b - a + (1 if r.inclusive else 0))
-
-
-def _range_iter(r):
-    from .ops import range_iter
-    return V.Iterator(range_iter(r))
-
-
-def _on_range(f):
-    def method(r, *args):
-        return f(_range_iter(r), *args)
-    return method
-
-
-RANGE_METHODS = {name: _on_range(f) for name, f in ITERATOR_METHODS.items()}
-RANGE_METHODS.update({
-    "iter": _range_iter, "into_iter": _range_iter, "contains": _range_contains,
-    "len": _range_len, "is_empty": lambda r: _range_len(r) == 0,
-    "clone": lambda r: V.Range(r.start, r.end, r.inclusive),
-    "eq": lambda a, b: V.equal(a, b),
-})
-GENERIC_RANGE = {name: (lambda f: lambda r, g, *a: f(_range_iter(r), g, *a))(f)
-                 for name, f in GENERIC_ITERATOR.items()}
-
-TABLES = {V.Iterator: ITERATOR_METHODS, V.Range: RANGE_METHODS}
-GENERIC = {V.Iterator: GENERIC_ITERATOR, V.Range: GENERIC_RANGE}
+TABLES = {V.Iterator: ITERATOR_METHODS}
+GENERIC = {V.Iterator: GENERIC_ITERATOR}
 
 
 def _repeat(x):

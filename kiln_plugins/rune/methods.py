@@ -8,7 +8,7 @@ are ``fn(receiver, generics, *args)``. ``Type::method`` paths for every method a
 
 from __future__ import annotations
 
-from . import collections, iterators, ops, options, scalars, strings
+from . import chars, collections, iterators, maps, ops, options, ranges, scalars, strings
 from . import values as V
 from .fmt import debug, display
 
@@ -34,12 +34,13 @@ def _returning_unit(fn):
 
 
 TABLES: dict = {}
-for _module in (scalars, strings, options, collections, iterators):
+_MODULES = (scalars, chars, strings, options, collections, maps, iterators, ranges)
+for _module in _MODULES:
     for _type, _table in _module.TABLES.items():
         TABLES[_type] = {name: _returning_unit(fn) if name in RETURNS_UNIT else fn
                          for name, fn in _table.items()}
 
-GENERIC: dict = {V.RString: strings.GENERIC, **iterators.GENERIC}
+GENERIC: dict = {V.RString: strings.GENERIC, **iterators.GENERIC, **ranges.GENERIC}
 
 
 def _to_string(v):
@@ -133,7 +134,7 @@ def _build_natives() -> dict:
         for name, fn in TABLES[t].items():
             for p in prefixes:
                 out[f"{p}::{name}"] = fn
-    for module in (scalars, strings, options, collections, iterators):
+    for module in (scalars, chars, strings, options, collections, maps, iterators):
         out.update(module.FUNCTIONS)
     for path in list(out):
         if path.startswith(("HashMap::", "HashSet::", "VecDeque::")):
@@ -153,7 +154,7 @@ def _build_natives() -> dict:
 
 def _build_constants() -> dict:
     out: dict = {}
-    for module in (scalars, options):
+    for module in (scalars, chars, options):
         out.update(module.CONSTANTS)
     out["Ordering::Less"] = V.LESS
     out["Ordering::Equal"] = V.EQUAL

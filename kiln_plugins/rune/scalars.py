@@ -1,9 +1,8 @@
-"""Methods of i64, f64, bool and char, and their ``std::i64``/``std::f64``/``char`` natives."""
+"""Methods of i64, f64 and bool, and the ``std::i64``/``std::f64``/``std::cmp`` natives."""
 
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from . import values as V
 from .fmt import display
@@ -297,50 +296,7 @@ BOOL_METHODS = {"to_string": _to_string, "clone": lambda b: b, "eq": _eq, "cmp":
                 "then_some": lambda b, v: V.Some(v) if b else V.NONE}
 
 
-def _to_digit(c: V.Char, radix=10):
-    want_int(radix, "to_digit")
-    if not 2 <= radix <= 36:
-        raise V.RunePanic("to_digit: radix is too high (maximum 36)")
-    try:
-        d = int(c.c, 36) if c.c.isascii() and c.c.isalnum() else None
-    except ValueError:
-        d = None
-    return V.Some(d) if d is not None and d < radix else V.NONE
-
-
-def _is_digit(c: V.Char, radix=10):
-    return _to_digit(c, radix) is not V.NONE
-
-
-def _char_case(f):
-    def conv(c: V.Char):
-        s = f(c.c)
-        return V.Char(s) if len(s) == 1 else V.RString(s)
-    return conv
-
-
-CHAR_METHODS = {
-    "is_alphabetic": lambda c: c.c.isalpha(), "is_alphanumeric": lambda c: c.c.isalnum(),
-    "is_numeric": lambda c: unicodedata.category(c.c) in ("Nd", "Nl", "No"), "is_whitespace": lambda c: c.c.isspace(),
-    "is_uppercase": lambda c: c.c.isupper(), "is_lowercase": lambda c: c.c.islower(),
-    "is_control": lambda c: ord(c.c) < 32 or 127 <= ord(c.c) < 160,
-    "is_ascii": lambda c: c.c.isascii(),
-    "is_ascii_alphabetic": lambda c: c.c.isascii() and c.c.isalpha(),
-    "is_ascii_digit": lambda c: c.c in "0123456789",
-    "is_ascii_alphanumeric": lambda c: c.c.isascii() and c.c.isalnum(),
-    "is_ascii_uppercase": lambda c: "A" <= c.c <= "Z",
-    "is_ascii_lowercase": lambda c: "a" <= c.c <= "z",
-    "is_ascii_whitespace": lambda c: c.c in " \t\n\r\x0c",
-    "is_ascii_punctuation": lambda c: c.c.isascii() and 33 <= ord(c.c) <= 126 and not c.c.isalnum(),
-    "is_digit": _is_digit, "to_digit": _to_digit,
-    "to_uppercase": _char_case(str.upper), "to_lowercase": _char_case(str.lower),
-    "to_ascii_uppercase": lambda c: V.Char(c.c.upper()) if c.c.isascii() else c,
-    "to_ascii_lowercase": lambda c: V.Char(c.c.lower()) if c.c.isascii() else c,
-    "to_string": _to_string, "to_i64": lambda c: ord(c.c), "len_utf8": lambda c: len(c.c.encode()),
-    "clone": lambda c: c, "eq": _eq, "cmp": _cmp, "partial_cmp": _partial_cmp,
-}
-
-TABLES = {int: INT_METHODS, float: FLOAT_METHODS, bool: BOOL_METHODS, V.Char: CHAR_METHODS}
+TABLES = {int: INT_METHODS, float: FLOAT_METHODS, bool: BOOL_METHODS}
 
 
 # ---------------------------------------------------------------- parsing and natives
@@ -375,20 +331,6 @@ def parse_float(text: str):
     return V.Err(V.RString("invalid float literal"))
 
 
-def _char_from_u32(n):
-    want_int(n, "char::from_u32")
-    if 0 <= n <= 0x10FFFF and not 0xD800 <= n < 0xE000:
-        return V.Some(V.Char(chr(n)))
-    return V.NONE
-
-
-def _char_from_digit(n, radix=10):
-    want_int(n, "char::from_digit")
-    if 0 <= n < radix <= 36:
-        return V.Some(V.Char("0123456789abcdefghijklmnopqrstuvwxyz"[n]))
-    return V.NONE
-
-
 def _parse_str(v, kind):
     if type(v) is not V.RString:
         raise V.RuneError(f"parse expects a `String`, found `{V.type_name(v)}`")
@@ -411,7 +353,6 @@ FUNCTIONS = {
     "i64::max": lambda a, b: _int_max(want_int(a, "max"), b),
     "i64::abs": lambda a: _int_abs(want_int(a, "abs")),
     "i64::pow": lambda a, e: _int_pow(want_int(a, "pow"), e),
-    "char::from_u32": _char_from_u32, "char::from_i64": _char_from_u32, "char::from_digit": _char_from_digit,
     "cmp::min": _generic_min, "cmp::max": _generic_max,
     "f64::from_i64": lambda n: float(want_int(n, "from_i64")),
 }
@@ -429,7 +370,6 @@ CONSTANTS = {
     "f64::consts::FRAC_1_PI": 1 / math.pi, "f64::consts::LOG2_E": math.log2(math.e),
     "f64::consts::LOG10_E": math.log10(math.e),
     "u64::MAX": MAX, "u64::MIN": 0, "usize::MAX": MAX,
-    "char::MAX": V.Char("\U0010ffff"),
     "cmp::Ordering::Less": V.LESS, "cmp::Ordering::Equal": V.EQUAL,
     "cmp::Ordering::Greater": V.GREATER, "cmp::Ordering": V.ORDERING,
 }
