@@ -49,14 +49,17 @@ def _annotations(raw: dict) -> types.ToolAnnotations:
                                  open_world_hint=raw.get("openWorldHint"))
 
 
-def _result(value: Any, *, is_error: bool = False) -> types.CallToolResult:
-    if isinstance(value, dict) and "lines" in value:
-        text = "\n".join(value["lines"])
-    else:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    structured = value if isinstance(value, dict) else None
+def _result(value: Any, *, agent: bool) -> types.CallToolResult:
+    """A tool's return value as JSON text (and structured content when it is an object).
+
+    Agent tools answer with a report: its ``lines`` are the text, and ``ok: false`` (a failing
+    test, an invalid note) makes it an error result the agent cannot overlook.
+    """
+    report = agent and isinstance(value, dict) and "lines" in value
+    text = "\n".join(value["lines"]) if report else json.dumps(value, ensure_ascii=False, default=str)
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
-                                structured_content=structured, is_error=is_error)
+                                structured_content=value if isinstance(value, dict) else None,
+                                is_error=bool(report and value.get("ok") is False))
 
 
 class McpService:
@@ -107,7 +110,7 @@ class McpService:
                                         is_error=True)
         if name in _WRITING_AGENT_TOOLS and isinstance(value, dict) and value.get("written"):
             await self.reload()  # the new tool is listed before the agent hears back
-        return _result(value, is_error=isinstance(value, dict) and value.get("ok") is False)
+        return _result(value, agent=name in AGENT_TOOL_TABLE)
 
     # -- hot reload ---------------------------------------------------------------------
     async def reload(self) -> ReloadReport:

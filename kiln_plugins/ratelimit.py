@@ -10,6 +10,7 @@ it can be tested without sleeping.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Callable
 
@@ -39,7 +40,7 @@ class TokenBucket:
     def waiting(self, now: float) -> int:
         """How many reservations are still waiting for their token at ``now``."""
         self._refill(now)
-        return max(0, -int(self.tokens // 1)) if self.tokens < 0 else 0
+        return math.ceil(-self.tokens) if self.tokens < 0 else 0
 
     def reserve(self, now: float, plugin: str | None = None) -> float:
         """Take a token; returns seconds to wait before using it, or raises when the queue is full."""

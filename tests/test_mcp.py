@@ -331,3 +331,11 @@ def test_token_bucket_spends_the_burst_then_makes_calls_wait():
     assert str(full.value) == "plugin 'busy' exceeded limit rate_queue = 2"
     assert bucket.reserve(10.0) == 0.0  # refilled (never above the burst)
     assert bucket.tokens <= 3
+
+
+def test_waiting_counts_reservations_in_debt():
+    bucket = TokenBucket(RateLimit(per_minute=60, burst=1), now=0.0)
+    assert [bucket.reserve(0.0) for _ in range(3)] == [0.0, pytest.approx(1.0), pytest.approx(2.0)]
+    assert bucket.waiting(0.0) == 2
+    assert bucket.waiting(1.5) == 1
+    assert bucket.waiting(3.0) == 0
