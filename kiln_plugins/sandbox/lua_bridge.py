@@ -28,35 +28,31 @@ __all__ = ["HostBridge", "to_lua"]
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-def _check_plain(value: Any, depth: int = 0) -> None:
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A copy holding only plain data; integers beyond 64 bits become floats."""
     if depth > 200:
         raise PluginRuntimeError("value nested too deeply (or cyclic)")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if lua54.LUA_MININTEGER <= value <= lua54.LUA_MAXINTEGER else float(value)
     if isinstance(value, _PLAIN_SCALARS):
-        return
+        return value
     if isinstance(value, dict):
+        out = {}
         for k, v in value.items():
             if not isinstance(k, (str, int)) or isinstance(k, bool):
                 raise PluginRuntimeError(f"a {type(k).__name__} key cannot be passed to Lua")
-            _check_plain(v, depth + 1)
-        return
+            out[k] = _plain(v, depth + 1)
+        return out
     if isinstance(value, list):
-        for v in value:
-            _check_plain(v, depth + 1)
-        return
+        return [_plain(v, depth + 1) for v in value]
     raise PluginRuntimeError(f"a {type(value).__name__} value cannot be passed to Lua")
 
 
 def to_lua(runtime, value: Any) -> Any:
     """Plain Python data as a Lua value: dicts and lists become tables (None in a list is a hole)."""
-    _check_plain(value)
+    value = _plain(value)
     if isinstance(value, (dict, list)):
-        try:
-            return runtime.table_from(value, recursive=True)
-        except OverflowError:
-            raise PluginRuntimeError("an integer is too large for Lua (64-bit)") from None
-    if isinstance(value, int) and not isinstance(value, bool) and not (
-            lua54.LUA_MININTEGER <= value <= lua54.LUA_MAXINTEGER):
-        return float(value)
+        return runtime.table_from(value, recursive=True)
     return value
 
 

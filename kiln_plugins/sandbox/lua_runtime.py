@@ -208,7 +208,7 @@ class LuaUnit:
         problem, source, line = (tuple(out[2:]) + (None, None, None))[:3]
         path = self._names.path_of((source or "=")[1:]) or self._fallback_path
         who = f"function '{name}'" if name else "the snippet"
-        raise PluginRuntimeError(f"{who} returned {problem}", path=path, line=line or 0)
+        raise PluginRuntimeError(f"cannot return the result of {who}: {problem}", path=path, line=line or 0)
 
     def _to_lua(self, value: Any) -> Any:
         try:
