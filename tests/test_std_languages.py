@@ -54,8 +54,17 @@ RUNE_OK = [
 
 RUNE_BAD = [
     ('graph::bfs("Home.md", #{depth: -1})', "graph.bfs: depth must be an integer >= 0, got -1"),
+    ('graph::neighbors("No Such Note")', "note not found: 'No Such Note'"),
+    ('graph::pagerank(#{damping: 2.0})', "graph.pagerank: damping must be a number > 0.0 and < 1.0, got 2.0"),
+    ('graph::shortest_path("Home.md", "Home.md", #{directed: "yes"})', "directed must be true or false, got 'yes'"),
     ('std::json::decode("{bad")', "std.json.decode: invalid JSON at line 1 column 2"),
+    ('std::yaml::load("a: [1")', "std.yaml.load: invalid YAML at line 1"),
     ('std::re::find("(", "x")', "std.re.find: invalid pattern '('"),
+    ('std::re::split("(a|aa)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", #{timeout_ms: 50})',
+     "took longer than 50 ms"),
+    ('std::time::add("2024-01-01", #{fortnights: 1})', "std.time.add: unknown option 'fortnights'"),
+    ('std::strings::pad("x", "wide")', "std.strings.pad: width must be an integer"),
+    ('std::parallel_map("get_kiln_info", [1])', "std.parallel_map: item 1 must be a table of arguments"),
 ]
 
 
