@@ -36,3 +36,11 @@ def test_stdlib_note_is_valid_and_its_tests_pass(kiln, note):
     failures = [f"{r.name} (line {r.line}): {r.message}" for r in results if not r.passed]
     assert not failures, failures
     assert len(results) >= len(spec.tests)
+
+
+def test_cru_plugins_test_runs_a_stdlib_note(tmp_path, capsys):
+    from kiln_plugins.cli import main
+
+    assert main(["--kiln", str(tmp_path), "plugins", "test", "std-fsm"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS std-fsm" in out and "0 failed" in out
