@@ -176,3 +176,37 @@ def test_pure_functions_need_no_capability():
         if fn.module.startswith("std.") and fn.module != "std":
             assert fn.capability is None, fn.qualified
     assert by_name()["std.parallel_map"].capability == "tools.call"
+
+
+# -- properties -------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=JSONISH)
+def test_json_and_yaml_round_trip_any_plain_value(call, value):
+    assert call("std.json.decode", call("std.json.encode", value)) == value
+    assert call("std.json.decode", call("std.json.pretty", value)) == value
+    assert call("std.yaml.load", call("std.yaml.dump", value)) == value
+
+
+@settings(max_examples=60, deadline=None)
+@given(seconds=st.integers(-10**9, 10**9), start=st.integers(0, 4 * 10**9))
+def test_time_add_then_diff_gives_the_amount_back(call, seconds, start):
+    moved = call("std.time.add", start, {"seconds": seconds})
+    assert call("std.time.diff", moved, start) == float(seconds)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=40))
+def test_slugs_are_url_safe_and_stable(call, text):
+    slug = call("std.strings.slugify", text)
+    assert slug == call("std.strings.slugify", slug)
+    assert all(c.isascii() and (c.isalnum() or c == "-") for c in slug)
+    assert not slug.startswith("-") and not slug.endswith("-")
