@@ -25,6 +25,7 @@ class Watchdog:
         self._deadline: float | None = None
         self._on_fire: Callable[[], None] | None = None
         self._armed = 0
+        self._wake_at: float | None = None   # when the thread will next look; None: only when notified
         self._thread: threading.Thread | None = None
 
     def arm(self, seconds: float, on_fire: Callable[[], None]) -> int:
@@ -36,7 +37,8 @@ class Watchdog:
             self._armed += 1
             self._deadline = time.monotonic() + seconds
             self._on_fire = on_fire
-            self._cond.notify()
+            if self._wake_at is None or self._deadline < self._wake_at:
+                self._cond.notify()   # otherwise the thread wakes in time by itself: no switch per call
             return self._armed
 
     def disarm(self, token: int) -> None:
@@ -45,15 +47,16 @@ class Watchdog:
             if self._armed == token:
                 self._deadline = None
                 self._on_fire = None
-                self._cond.notify()
 
     def _watch(self) -> None:
         while True:
             with self._cond:
                 while self._deadline is None:
+                    self._wake_at = None
                     self._cond.wait()
                 remaining = self._deadline - time.monotonic()
                 if remaining > 0:
+                    self._wake_at = self._deadline
                     self._cond.wait(remaining)
                     continue
                 on_fire, self._deadline, self._on_fire = self._on_fire, None, None
