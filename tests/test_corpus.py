@@ -242,3 +242,16 @@ def test_validate_reports_tool_name_conflicts(corpus_kiln: Path, capsys):
     code, _, err = cru(capsys, corpus_kiln, "plugins", "validate")
     line = "bad/tool-shadows-builtin.md:5: tool 'read_note' is already defined by built-in; skipped"
     assert line in err.splitlines()
+
+
+KILN_WIDE = {"requires-missing", "case-collision"}  # found only against the other plugins
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.check == "validate" and c.name not in KILN_WIDE],
+                         ids=lambda c: c.name)
+def test_validate_one_file_names_it(case: Case, corpus_kiln: Path, capsys):
+    """``cru plugins validate FILE`` (an agent's or a person's draft) names the file it was given."""
+    file = corpus_kiln / case.note_id
+    code, _, err = cru(capsys, corpus_kiln, "plugins", "validate", str(file))
+    assert code == 2
+    assert case.error.replace(case.note_id, str(file), 1) in err.splitlines()
