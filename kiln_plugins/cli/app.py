@@ -78,7 +78,11 @@ def audit(state: CliState, plugin: str | None, limit: int, as_json: bool) -> Non
         return
     table = Table("time", "plugin", "tool", "caller", "outcome", "ms", "capabilities")
     for r in rows:
-        caps = ", ".join(f"{c['capability']}{'' if c.get('granted') else ' (denied)'}" for c in r.get("capabilities") or [])
+        totals: dict[str, int] = {}
+        for c in r.get("capabilities") or []:
+            key = c["capability"] + ("" if c.get("granted") else " (denied)")
+            totals[key] = totals.get(key, 0) + int(c.get("count", 1))
+        caps = ", ".join(f"{k}×{n}" if n > 1 else k for k, n in totals.items())
         table.add_row(str(r.get("started_iso") or r.get("started")), r["plugin"], r["tool"], r["caller"],
                       r["outcome"], f"{r.get('duration_ms', 0):.1f}", caps)
     console.print(table)
