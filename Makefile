@@ -23,7 +23,7 @@ stress: $(STAMP)
 	$(BIN)/python -m pytest -q -m stress
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/index_bench.py
+	@for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
