@@ -64,10 +64,13 @@ class Worker:
         from .worker_wire import error_to_data
 
         if self.current is not None:
-            self.send({"id": self.current, "ok": False, "error": error_to_data(exc), "retire": True})
+            # "unaudited": the call never returned here, so the parent writes its audit row.
+            self.send({"id": self.current, "ok": False, "error": error_to_data(exc), "retire": True,
+                       "unaudited": True})
         os._exit(4)
 
     def send(self, message: dict) -> None:
+        """One answer line to the parent (values JSON lacks are written as text, as the CLI prints them)."""
         self.out.write(json.dumps(message, ensure_ascii=False, default=str) + "\n")
         self.out.flush()
 
@@ -98,7 +101,6 @@ class Worker:
                     result = self.kiln.registry.call(request["tool"], request.get("args"),
                                                      caller=request.get("caller", "mcp"))
                 answer = {"id": self.current, "ok": True, "result": result}
-                json.dumps(answer)  # a result that cannot cross is an error of this call
             finally:
                 lift_call_limits()
         except MemoryError:

@@ -23,13 +23,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import KilnError, LimitExceeded, PluginRuntimeError
 from .limits import DEFAULT_LIMITS
 from .worker_wire import error_from_data
 
-__all__ = ["WorkerPool", "InProcessRunner", "CallLimits", "limits_for", "open_runner", "ISOLATION_MODES",
+__all__ = ["WorkerPool", "InProcessRunner", "CallLimits", "limits_for", "open_runner", "audit_lost_call",
+           "ISOLATION_MODES",
            "GRACE_MS", "START_TIMEOUT_S"]
 
 GRACE_MS = 2_000
@@ -115,11 +116,14 @@ class _Process:
 class WorkerPool:
     """``size`` worker processes on the kiln at ``root``; :meth:`call` runs a tool on one."""
 
-    def __init__(self, root: str | Path, *, size: int = 2):
+    def __init__(self, root: str | Path, *, size: int = 2,
+                 on_lost_call: Callable[[dict, KilnError, float], None] | None = None):
+        """``on_lost_call(request, error, started)`` records calls whose worker never audited them."""
         if size < 1:
             raise KilnError("worker pool size must be at least 1")
         self.root = Path(root).resolve()
         self.size = size
+        self.on_lost_call = on_lost_call
         self.generation = 0
         self.replaced = 0
         self._ids = itertools.count(1)
@@ -205,6 +209,7 @@ class WorkerPool:
             self._busy[call_id] = proc
         answer: dict | None = None
         failure: KilnError | None = None
+        started = time.time()
         try:
             try:
                 answer = proc.request(message, time.monotonic() + (limits.timeout_ms + GRACE_MS) / 1000)
@@ -224,8 +229,11 @@ class WorkerPool:
             else:
                 self.replaced += 1
                 threading.Thread(target=self._start_one, daemon=True).start()
-        if failure is not None:
-            raise failure
+        if failure is not None or (answer and answer.get("unaudited")):
+            error = failure or error_from_data(answer.get("error") or {})
+            if self.on_lost_call is not None:
+                self.on_lost_call(message, error, started)
+            raise error
         if answer.get("id") != call_id:
             raise PluginRuntimeError(f"worker answered request {answer.get('id')} instead of {call_id}")
         if not answer.get("ok"):
@@ -303,10 +311,22 @@ ISOLATION_MODES = ("process", "in-process")
 """DESIGN §6: ``process`` (a worker pool; what the MCP server uses) or ``in-process``."""
 
 
+def audit_lost_call(kiln) -> Callable[[dict, KilnError, float], None]:
+    """An ``on_lost_call`` that writes the audit row a killed or crashed worker could not write."""
+
+    def record(request: dict, error: KilnError, started: float) -> None:
+        outcome = "limit" if isinstance(error, LimitExceeded) else "error"
+        kiln.state.audit.record(plugin=request.get("plugin") or "builtin", tool=request.get("tool", "?"),
+                                caller=request.get("caller", "mcp"), started=started,
+                                duration_ms=(time.time() - started) * 1000, outcome=outcome, error=str(error))
+
+    return record
+
+
 def open_runner(kiln, isolation: str = "process", *, size: int = 2):
     """A WorkerPool (``process``) or an InProcessRunner (``in-process``) for ``kiln``."""
     if isolation == "process":
-        return WorkerPool(kiln.root, size=size)
+        return WorkerPool(kiln.root, size=size, on_lost_call=audit_lost_call(kiln))
     if isolation == "in-process":
         return InProcessRunner(kiln, size=size)
     raise KilnError(f"unknown isolation mode '{isolation}' (known: {', '.join(ISOLATION_MODES)})")

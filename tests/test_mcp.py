@@ -313,6 +313,9 @@ def test_200_concurrent_calls_each_get_their_own_answer(kiln_root, tmp_path):
 
     wrong = {i: answers[i] for i in range(200) if not matches(i)}
     assert not wrong
+    with Kiln.open(kiln_root) as kiln:  # the calls whose worker died are audited by the server
+        stuck = kiln.state.audit.query(plugin="stuck", limit=100)
+    assert len(stuck) == 5 and {(r["outcome"], r["caller"]) for r in stuck} == {("limit", "mcp")}
 
 
 # -- rate limits ------------------------------------------------------------------------------

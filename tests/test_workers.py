@@ -16,7 +16,7 @@ from conftest import write_note
 from kiln_plugins.errors import ApprovalRequired, LimitExceeded, PluginRuntimeError, ToolArgumentError
 from kiln_plugins.kiln import Kiln
 from kiln_plugins.worker_wire import error_from_data, error_to_data
-from kiln_plugins.workers import CallLimits, WorkerPool, limits_for
+from kiln_plugins.workers import CallLimits, WorkerPool, audit_lost_call, limits_for
 
 PLUGIN = """\
 ---
@@ -136,6 +136,18 @@ def test_worker_killed_mid_call_is_a_clean_error_and_is_replaced(pool, kiln_root
     assert victim not in pool.pids() and set(pool.pids()) != before
     assert pool.replaced == 1
     assert pool.call("greet", {"who": "again"}) == {"text": "hello again"}
+
+
+def test_a_crashed_call_is_audited_by_the_parent(kiln_root):
+    with Kiln.open(kiln_root) as kiln:
+        with WorkerPool(kiln_root, size=1, on_lost_call=audit_lost_call(kiln)) as pool:
+            thread, box = _call_in_thread(pool, "slow", limits_for(kiln, "slow"))
+            os.kill(_wait_for(pool.busy_pids, "the slow call to start")[0], signal.SIGKILL)
+            thread.join(60)
+        kiln.state.audit.flush()
+        rows = kiln.state.audit.query(plugin="work", limit=10)
+    assert [(r["tool"], r["outcome"], r["caller"]) for r in rows] == [("slow", "error", "mcp")]
+    assert rows[0]["error"] == str(box["error"])
 
 
 def test_parent_wall_clock_kills_a_worker_that_stops_answering(pool):
