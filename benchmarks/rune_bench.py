@@ -4,7 +4,8 @@ Usage: ``python benchmarks/rune_bench.py [--runs N]``.
 
 Each program runs as Rune (compiled by ``kiln_plugins.rune`` under the default sandbox
 limits), as sandboxed Lua 5.4 (``LuaUnit`` when it exists, else lupa's lua54 with a count
-hook, the same kind of budget) and as plain CPython. Figures are the best of ``--runs`` runs;
+hook, the same kind of budget) and as plain CPython. Figures are the best CPU time (process
+time, so other jobs on a shared machine disturb them less) of ``--runs`` interleaved runs;
 the ratios to CPython and to Lua are what carry over between machines.
 """
 
@@ -124,13 +125,13 @@ def lua_functions():
 
 
 def best(fns, runs: int) -> list[float]:
-    """Best time of each of ``fns``, interleaved run by run so load spikes hit all alike."""
+    """Best CPU time of each of ``fns``, interleaved run by run so load hits all alike."""
     times = [float("inf")] * len(fns)
     for _ in range(runs):
         for i, fn in enumerate(fns):
-            t = time.perf_counter()
+            t = time.process_time()
             fn()
-            times[i] = min(times[i], time.perf_counter() - t)
+            times[i] = min(times[i], time.process_time() - t)
     return times
 
 

@@ -130,6 +130,24 @@ class CompileErrors(Exception):
         self.errors = errors
 
 
+def _numeric_use(name: str, body) -> bool:
+    """True when Rune variable ``name`` is an operand of arithmetic or a comparison in ``body``."""
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.Binary) and n.op in ARITH or isinstance(n, A.Binary) and n.op in COMPARE:
+            for side in (n.left, n.right):
+                if isinstance(side, A.Path) and side.segments == (name,):
+                    return True
+        if isinstance(n, A.Closure):
+            continue
+        if isinstance(n, (list, tuple)):
+            stack.extend(n)
+        elif isinstance(n, A.Node):
+            stack.extend(getattr(n, f) for f in n.__dataclass_fields__ if f not in ("line", "col"))
+    return False
+
+
 def _const_str(e):
     """The value of a constant string expression (literals, ``+``, ``const { }``), else None."""
     if isinstance(e, A.Lit):
@@ -336,6 +354,20 @@ class Generator(ExprGen, ControlGen, PatternGen):
         self.lvl += 1
         self.emit("global B_\n" + TICK)
         self.bind_params(params)
+        numeric = [(i, py) for i, ((py, pat), p) in enumerate(zip(params, node.params))
+                   if pat is None and _numeric_use(p.name, node.body)]
+        if numeric:
+            # A copy of the body for int arguments, compiled with those parameters int-typed.
+            scope_vars = dict(self.fn.vars[-1])
+            for i, py in numeric:
+                self.origin[py] = ("param", id(node), i)
+            self.emit(f"if {' and '.join(f'type({py}) is int' for _, py in numeric)}:")
+            self.lvl += 1
+            self.fn_body(node.body)
+            self.lvl -= 1
+            for _, py in numeric:
+                del self.origin[py]
+            self.fn.vars = [dict(scope_vars)]
         self.fn_body(node.body)
         self.lvl -= 1
 
