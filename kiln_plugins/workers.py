@@ -143,7 +143,11 @@ class WorkerPool:
     def _start_one(self) -> None:
         """Start a worker and make it available; a failure leaves a None the next call retries."""
         try:
-            self._idle.put(_Process(self.root))
+            proc = _Process(self.root)
+            if self._closed:  # the pool closed while this one started
+                proc.stop()
+                return
+            self._idle.put(proc)
         except KilnError as exc:
             print(f"cru: {exc}", file=sys.stderr)
             self._idle.put(None)
