@@ -196,3 +196,12 @@ def test_fast_pagerank_equals_networkx_on_random_graphs():
     assert pagerank_scores(nx.DiGraph()) == {}
     with pytest.raises(nx.PowerIterationFailedConvergence):
         pagerank_scores(nx.path_graph(30, create_using=nx.DiGraph), tol=1e-30, max_iter=3)
+
+
+def test_a_note_written_in_this_call_is_not_in_the_graph_yet(kiln):
+    ctx = CallContext(kiln=kiln, tree=CallTree(kiln), plugin="t", permissions=PermissionSet.parse(["kiln.read"]),
+                      code_hash="h", limits=DEFAULT_LIMITS)
+    ctx.writes.write("New.md", "links [[A]]\n")
+    with pytest.raises(KilnError, match="graph.bfs: note 'New.md' is not in the link graph yet"):
+        by_name()["graph.bfs"].bind(ctx)("New.md")
+    ctx.tree.rollback(RuntimeError("done"))

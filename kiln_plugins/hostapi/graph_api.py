@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from ..errors import UsageError
+from ..errors import KilnError, UsageError
 from ..graph_cache import graph_cache, pagerank_scores
 from .registry import HostFunction, Param
 from .std_args import bool_arg, int_arg, number_arg, options, str_arg, table_arg
@@ -99,8 +99,17 @@ def _walk_options(ctx, opts, fn: str, default_direction: str, default_depth: int
     return depth, direction, note_filter(ctx, o["filter"], fn)
 
 
-def _breadth_first(ctx, start, depth, direction, accept) -> dict[str, int]:
-    origin = ctx.note_id(start)
+def _in_graph(ctx, path, fn: str) -> str:
+    """The note id of ``path``, which must already be a node of the link graph."""
+    note_id = ctx.note_id(path)
+    if note_id not in ctx.index.graph:
+        raise KilnError(f"{fn}: note '{note_id}' is not in the link graph yet "
+                        "(written in this call? the graph follows committed notes)")
+    return note_id
+
+
+def _breadth_first(ctx, start, depth, direction, accept, fn: str) -> dict[str, int]:
+    origin = _in_graph(ctx, start, fn)
     graph = ctx.index.graph
     seen = {origin: 0}
     queue = deque([origin])
@@ -118,20 +127,20 @@ def _breadth_first(ctx, start, depth, direction, accept) -> dict[str, int]:
 def neighbors(ctx, path, opts=None):
     """graph.neighbors: notes within depth links, breadth-first, without the start."""
     walk = _walk_options(ctx, opts, "graph.neighbors", "both", 1)
-    seen = _breadth_first(ctx, path, *walk)
+    seen = _breadth_first(ctx, path, *walk, "graph.neighbors")
     return [note_ref(ctx, n, depth=d) for n, d in seen.items() if d > 0]
 
 
 def bfs(ctx, start, opts=None):
     """graph.bfs: breadth-first walk from a note, the start first."""
-    seen = _breadth_first(ctx, start, *_walk_options(ctx, opts, "graph.bfs", "out"))
+    seen = _breadth_first(ctx, start, *_walk_options(ctx, opts, "graph.bfs", "out"), "graph.bfs")
     return [note_ref(ctx, n, depth=d) for n, d in seen.items()]
 
 
 def dfs(ctx, start, opts=None):
     """graph.dfs: depth-first pre-order walk, neighbours in path order."""
     depth, direction, accept = _walk_options(ctx, opts, "graph.dfs", "out")
-    origin = ctx.note_id(start)
+    origin = _in_graph(ctx, start, "graph.dfs")
     graph = ctx.index.graph
     order: list[tuple[str, int]] = []
     seen: set[str] = set()
@@ -154,7 +163,7 @@ def shortest_path(ctx, a, b, opts=None):
     """graph.shortest_path: references from a to b, or None when unconnected."""
     o = options(opts, "graph.shortest_path", {"directed": False})
     directed = bool_arg(o["directed"], "graph.shortest_path", "directed")
-    source, target = ctx.note_id(a), ctx.note_id(b)
+    source, target = _in_graph(ctx, a, "graph.shortest_path"), _in_graph(ctx, b, "graph.shortest_path")
     cache = graph_cache(ctx.index)
     graph = cache.graph if directed else cache.undirected()
     try:
