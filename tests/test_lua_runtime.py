@@ -221,6 +221,29 @@ def test_eval_expression_and_statements():
         u.eval(CodeChunk("local x = 1\nerror('boom')", "<eval>"))
 
 
+def test_coroutines_work_and_yield_across_pcall():
+    code = """function f()
+      local gen = coroutine.wrap(function()
+        for i = 1, 3 do pcall(coroutine.yield, i) end
+      end)
+      local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end)
+      local _, first = coroutine.resume(co, 1)
+      local _, second = coroutine.resume(co, 10)
+      return {gen(), gen(), gen(), first, second, coroutine.status(co)}
+    end"""
+    assert unit(code).call("f", {}) == [1, 2, 3, 2, 20, "dead"]
+
+
+def test_standard_library_is_there():
+    code = """function f()
+      return {("%d-%s"):format(3, "x"), table.concat({1, 2}, ","), math.floor(2.5), utf8.char(233),
+              type(os.time()), os.date("!%Y", 0), select("#", 1, 2), string.pack and "pack" or "none",
+              tostring(nil), tonumber("0x10"), math.type(1 // 1), #load("return {1, 2}")()}
+    end"""
+    assert unit(code).call("f", {}) == ["3-x", "1,2", 2, "é", "number", "1970", 2, "pack", "nil", 16,
+                                         "integer", 2]
+
+
 def test_wall_clock_is_checked_by_the_hook():
     u = unit("function f() while true do end end", instructions=10**12, timeout_ms=150)
     with pytest.raises(LimitExceeded, match="timeout_ms = 150"):

@@ -1,6 +1,6 @@
 -- Trusted chunk: Lua value -> JSON text, the only way values leave the sandbox.
 --
--- Conversion rules (docs/lua.md repeats them for plugin authors):
+-- Conversion rules (the contract for plugin authors and for host-function arguments):
 --   nil -> null; booleans; integers stay integers; floats stay floats (2.0 -> 2.0);
 --   NaN and ±inf are refused; strings must be valid UTF-8;
 --   a table whose keys are exactly 1..n (n >= 1) is an array; positive integer keys with

@@ -1,6 +1,6 @@
 """``LuaUnit``: one plugin's Lua code, sandboxed on lupa's Lua 5.4 engine, run under limits.
 
-Decisions (DESIGN §6; docs/lua.md explains them for plugin authors):
+Decisions (DESIGN §6), the contract plugin authors and the other stages rely on:
 
 * **One runtime per unit, reused across calls.** A unit belongs to exactly one plugin (the
   registry never shares a unit between plugins), so nothing — globals, the string metatable,
@@ -13,7 +13,17 @@ Decisions (DESIGN §6; docs/lua.md explains them for plugin authors):
   coroutine; sticky after a trip), wall clock (checked by the hook and by a watchdog thread
   for long C calls), memory (``max_memory``), output (result JSON plus ``print`` output).
   Lua stack overflow is an ordinary :class:`PluginRuntimeError` (``stack overflow``): deep
-  recursion is bounded by Lua's own stack limit and by the memory limit.
+  recursion is bounded by Lua's own stack limit and by the memory limit (whichever comes
+  first). Lua reports allocation failures as the string "not enough memory"; a ``pcall`` that
+  catches that value ends the call with ``LimitExceeded("memory_mb")``.
+* **Values**: arguments and host results enter Lua as tables (``None`` in a list is a hole,
+  ``None`` in a dict is an absent key, integers beyond 64 bits become floats); results and
+  host-call arguments leave Lua as JSON written by ``lua_export.lua`` (its header lists the
+  rules: arrays vs objects, empty table = ``[]``, integer vs float kept, cycles/NaN/inf/
+  functions/invalid UTF-8 refused with the path of the bad value).
+* **Protected calls**: ``xpcall``'s handler runs after the stack unwinds (so with the budget
+  active); ``string.find/match/gmatch/gsub`` bound their worst case before running natively
+  and otherwise run the same algorithm in Lua (``lua_patterns.lua``).
 * **Errors** name the note and the line in the note; Lua syntax errors are
   :class:`ValidationError`\\ s, runtime errors :class:`PluginRuntimeError`\\ s, failed test
   assertions :class:`TestFailure`\\ s, limits :class:`LimitExceeded`.
@@ -137,7 +147,11 @@ class LuaUnit:
     def _compile(self, chunk: CodeChunk, env=None):
         name = self._names.name_for(chunk.path)
         padded = "\n" * max(0, chunk.first_line - 1) + chunk.source
-        ok, value = self._control.compile(padded, "=" + name, env)
+        try:
+            ok, value = self._control.compile(padded, "=" + name, env)
+        except lua54.LuaMemoryError:
+            self._discard()
+            raise LimitExceeded("memory_mb", self.limits.memory_mb, plugin=self.plugin, path=chunk.path) from None
         if ok:
             return value
         place = locate(self._names, value, None, chunk.path)
