@@ -19,7 +19,10 @@ from click.testing import CliRunner
 
 from conftest import write_note
 from kiln_plugins.cli import cli
+from kiln_plugins.config import RateLimit
+from kiln_plugins.errors import LimitExceeded
 from kiln_plugins.kiln import Kiln
+from kiln_plugins.ratelimit import TokenBucket
 
 CRU = str(Path(sys.executable).parent / "cru")
 CLIENT = "test-agent"
@@ -319,10 +322,6 @@ def test_200_concurrent_calls_each_get_their_own_answer(kiln_root, tmp_path):
 
 
 # -- rate limits ------------------------------------------------------------------------------
-from kiln_plugins.config import RateLimit  # noqa: E402
-from kiln_plugins.errors import LimitExceeded  # noqa: E402
-from kiln_plugins.ratelimit import TokenBucket  # noqa: E402
-
 
 def test_token_bucket_spends_the_burst_then_makes_calls_wait():
     bucket = TokenBucket(RateLimit(per_minute=60, burst=3), max_waiting=2, now=0.0)
