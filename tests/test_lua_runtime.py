@@ -291,9 +291,10 @@ def test_test_fence_limits_still_raise_limit_exceeded():
 def _pattern_pair():
     """The guarded functions forced onto the Lua matcher, and the native ones, in one runtime."""
     rt = lua54.LuaRuntime(register_eval=False, register_builtins=False, unpack_returned_tuples=True)
-    src = (Path(__file__).parents[1] / "kiln_plugins/sandbox/lua_patterns.lua").read_text()
+    folder = Path(__file__).parents[1] / "kiln_plugins/sandbox"
     lib = rt.eval("{charge = function() end, guard_steps = -1}")
-    guarded = rt.execute(src, lib, mode="t")
+    lib.matcher = rt.execute((folder / "lua_matcher.lua").read_text(), lib, mode="t")
+    guarded = rt.execute((folder / "lua_patterns.lua").read_text(), lib, mode="t")
     compare = rt.eval("""function(g, s, p, r)
       local function all(ok, ...) return {ok, ...} end
       local function same(a, b)

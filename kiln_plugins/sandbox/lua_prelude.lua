@@ -142,6 +142,7 @@ local function trusted(name, ...)
   return f(lib, ...)
 end
 
+lib.matcher = trusted("matcher")
 local patterns = trusted("patterns")
 lib.find = patterns.find
 export = trusted("export")

@@ -47,7 +47,7 @@ from .watchdog import Watchdog
 
 __all__ = ["LuaUnit"]
 
-_TRUSTED = ("prelude", "patterns", "export", "asserts")
+_TRUSTED = ("prelude", "matcher", "patterns", "export", "asserts")
 _MB = 1024 * 1024
 
 
