@@ -341,3 +341,18 @@ def test_waiting_counts_reservations_in_debt():
     assert bucket.waiting(0.0) == 2
     assert bucket.waiting(1.5) == 1
     assert bucket.waiting(3.0) == 0
+
+
+def test_approving_and_revoking_agents_through_the_cli(kiln_root):
+    from kiln_plugins.agent_tools import agent_approved
+    from kiln_plugins.cli import main
+
+    assert main(["--kiln", str(kiln_root), "plugins", "approve", "agent", "--capability", "net"]) == 2
+    with Kiln.open(kiln_root) as kiln:
+        assert not agent_approved(kiln)
+    assert main(["--kiln", str(kiln_root), "plugins", "approve", "agent"]) == 0
+    with Kiln.open(kiln_root) as kiln:
+        assert agent_approved(kiln)
+    assert main(["--kiln", str(kiln_root), "plugins", "revoke", "agent"]) == 0
+    with Kiln.open(kiln_root) as kiln:
+        assert not agent_approved(kiln)

@@ -219,6 +219,8 @@ def plugins_approve(state: CliState, name: str, capability: str | None) -> None:
     if name == "agent" and kiln.plugins.get(name) is None:
         from ..agent_tools import approve_agent
 
+        if capability not in (None, "plugins.write"):
+            raise UsageError(f"agents can only be granted 'plugins.write', not '{capability}'")
         approve_agent(kiln)
         console.print("Approved plugins.write for agent: MCP clients may create and update plugin notes.")
         return
