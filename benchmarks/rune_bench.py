@@ -82,7 +82,9 @@ def py_fib(n):
 
 def py_sieve():
     n = 100000
-    marks = [True] * (n + 1)
+    marks = []
+    for _ in range(n + 1):  # built element by element, as the Rune and Lua versions do
+        marks.append(True)
     count, i = 0, 2
     while i <= n:
         if marks[i]:

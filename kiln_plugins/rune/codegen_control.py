@@ -119,15 +119,23 @@ class ControlGen:
         self.fn.loops.append(lp)
         return lp
 
-    def loop_frame(self, lp: Loop, body_lines: tuple, header: str) -> None:
-        """Emit ``header`` + tick + body, wrapped for far breaks/continues when needed."""
+    def loop_frame(self, lp: Loop, body_lines: tuple, header: str, tick: bool = True) -> None:
+        """Emit ``header`` + tick + body, wrapped for far breaks/continues when needed.
+
+        The back-edge tick counts in a local and charges the budget every 1024 iterations
+        (and once after the loop), which costs a third of a global decrement per iteration.
+        """
         base = self.lvl
+        k = self.fresh("k_")
+        if tick:
+            self.emit(f"{k} = 0")
         if lp.far_break:
             self.emit("try:")
             self.lvl += 1
         self.emit(header)
         self.lvl += 1
-        self.emit(TICK)
+        if tick:
+            self.emit(f"{k} += 1\nif {k} > 1023: {k} = TICKN_({k})")
         body_lines, lvl0 = body_lines
         if lp.far_continue:
             self.emit("try:")
@@ -146,6 +154,8 @@ class ControlGen:
             self.emit(f"    if JUMPID_({x}) != {lp.ident}: raise")
             if lp.result:
                 self.emit(f"    {lp.result} = JUMPVAL_({x})")
+        if tick:
+            self.emit(f"if {k}: TICKN_({k})")
 
     def splice_at(self, got, lvl, lvl0) -> None:
         """Re-indent captured lines (captured at level ``lvl0``) to level ``lvl``."""
@@ -216,7 +226,7 @@ class ControlGen:
             a, b, pre = self.simple2(a, b)
             stop = f"{b} + 1" if r.inclusive else b
             if int_item and not pre:
-                it = f"range({a}, {stop})"
+                it = f"TRANGE_({a}, {stop})"  # ticks charged per chunk of the range
             else:
                 it = (f"(range({a}, {stop}) if {pre}{self.int_test(a, b)} "
                       f"else ITER_(RANGE_({a}, {b}, {r.inclusive})))")
@@ -236,7 +246,7 @@ class ControlGen:
         body = self.loop_body(e.body, bind)
         self.fn.loops.pop()
         self.at(e)
-        self.loop_frame(lp, body, f"for {item} in {it}:")
+        self.loop_frame(lp, body, f"for {item} in {it}:", tick=not it.startswith("TRANGE_("))
         return lp.result or "UNIT_"
 
     def labelled_block(self, b: A.Block, want: bool) -> str:

@@ -9,6 +9,7 @@ meter of a run. :func:`to_rune` / :func:`from_rune` convert plain Python values 
 from __future__ import annotations
 
 import time
+from itertools import chain, repeat
 
 from ..errors import Diagnostic, LimitExceeded, PluginRuntimeError, RuneCompileError
 from ..limits import Limits
@@ -135,6 +136,7 @@ class Runtime:
         self.granted = min(SLICE, self.limits.instructions)
         self.g["B_"] = self.granted
         self.meter = Meter(self.limits, self.plugin)
+        self.memory_bytes = self.limits.memory_mb * 1024 * 1024
         self.meter.charge = self.charge  # native ticks spend the same budget
         self.meter_token = self.meter.activate()
 
@@ -295,8 +297,28 @@ class Runtime:
                 return ops.call_method(obj, name, args)  # raises the missing-method error
             return fn(obj, *args)
 
+        charge = self.charge
+
+        def tickn(n):
+            charge(n)
+            return 0
+
+        def chunk(start, stop):
+            end = min(start + 1024, stop)
+            charge(end - start)
+            return range(start, end)
+
+        def trange(start, stop):
+            if stop - start <= 1024:
+                charge(max(stop - start, 0))
+                return range(start, stop)
+            return chain.from_iterable(map(chunk, range(start, stop, 1024), repeat(stop)))
+
         def push(lst, x):
-            rt.meter.alloc(WORD)
+            m = rt.meter
+            if m.allocated + WORD > rt.memory_bytes:
+                m.alloc(WORD)  # raises LimitExceeded("memory_mb")
+            m.allocated += WORD
             lst.append(x)
             return V.UNIT
 
@@ -351,7 +373,7 @@ class Runtime:
             "GE_": ops.ge, "OVF_": ovf, "NB_": nb,
             "FGET_": ops.field_get, "FSET_": ops.field_set, "TGET_": ops.tuple_get,
             "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
-            "CM_": cm, "CMG_": cmg, "PUSH_": push, "PUSHSTR_": push_str, "CALL_": call, "FN_": fn_,
+            "CM_": cm, "CMG_": cmg, "PUSH_": push, "TICKN_": tickn, "TRANGE_": trange, "PUSHSTR_": push_str, "CALL_": call, "FN_": fn_,
             "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": ops.type_named,
             "AS_": ops.cast, "ADDA_": ops.add_assign, "DISP_": ops.display, "CAT_": cat,
             "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,
