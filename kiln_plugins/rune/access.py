@@ -99,13 +99,13 @@ def index_set(obj, i, v) -> None:
     if t is V.Object:
         k = _key(obj, i)
         if k not in obj:
-            current().alloc(len(k) + 2 * 8)
+            current().alloc(len(k) + 2 * 8, 2 * 8 * len(obj))
         obj[k] = v
         return
     if t is V.HashMap:
         try:
             if i not in obj:
-                current().alloc(2 * 8)
+                current().alloc(2 * 8, 2 * 8 * len(obj))
             obj[i] = v
         except TypeError:
             raise V.RuneError(f"`{type_name(i)}` cannot be a HashMap key") from None
@@ -138,7 +138,7 @@ def field_set(obj, name: str, v) -> None:
     t = type(obj)
     if t is V.Object:
         if name not in obj:
-            current().alloc(len(name) + 2 * 8)
+            current().alloc(len(name) + 2 * 8, 2 * 8 * len(obj))
         obj[name] = v
         return
     if t is V.Struct or t is V.Variant:

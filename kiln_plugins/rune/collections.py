@@ -46,14 +46,14 @@ def _index(v, i, what: str) -> int:
     return i
 
 
-def _grow(n: int = 1) -> None:
-    current().alloc(n * WORD)
+def _grow(v, n: int = 1) -> None:
+    current().alloc(n * WORD, (len(v) + n) * WORD)
 
 
 # ---------------------------------------------------------------- Vec
 
 def _push(v, x):
-    _grow()
+    _grow(v)
     v.append(x)
 
 
@@ -76,7 +76,7 @@ def _insert(v, i, x):
     i = want_int(i, "Vec::insert")
     if not 0 <= i <= len(v):
         raise V.RuneError(f"insertion index (is {i}) should be <= len (is {len(v)})")
-    _grow()
+    _grow(v)
     v.insert(i, x)
 
 
@@ -87,6 +87,7 @@ def _remove(v, i):
 def _extend(v, items):
     from .ops import iterate
     new = drain(iterate(items))
+    current().alloc(len(new) * WORD, (len(v) + len(new)) * WORD)
     v.extend(new)
 
 
@@ -142,7 +143,7 @@ def _truncate(v, n):
 def _resize(v, n, x):
     n = want_int(n, "Vec::resize")
     if n > len(v):
-        _grow(n - len(v))
+        _grow(v, n - len(v))
         v.extend(V.clone(x) for _ in range(n - len(v)))
     else:
         del v[n:]
@@ -214,12 +215,12 @@ TUPLE_METHODS = {
 # ---------------------------------------------------------------- VecDeque
 
 def _dq_push_back(d, x):
-    _grow()
+    _grow(d)
     d.append(x)
 
 
 def _dq_push_front(d, x):
-    _grow()
+    _grow(d)
     d.appendleft(x)
 
 
@@ -227,7 +228,7 @@ def _dq_insert(d, i, x):
     i = want_int(i, "VecDeque::insert")
     if not 0 <= i <= len(d):
         raise V.RuneError(f"index out of bounds: the length is {len(d)} but the index is {i}")
-    _grow()
+    _grow(d)
     d.insert(i, x)
 
 

@@ -46,7 +46,7 @@ def _map_insert(o, k, x):
     except TypeError:
         raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key") from None
     if old is None:
-        current().alloc(2 * WORD + (len(k) if type(k) is str else 0))
+        current().alloc(2 * WORD + (len(k) if type(k) is str else 0), 2 * WORD * len(o))
     o[k] = x
     return V.NONE if old is None else V.Some(old)
 
@@ -108,7 +108,7 @@ def _set_insert(s, x):
     x = set_key(x)
     if x in s:
         return False
-    current().alloc(WORD)
+    current().alloc(WORD, WORD * len(s))
     s.add(x)
     return True
 

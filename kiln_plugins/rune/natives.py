@@ -37,7 +37,7 @@ def metered(it):
 
 
 def drain(it) -> list:
-    """All elements of ``it`` as a list, metered in instructions and memory."""
+    """All elements of ``it`` as a list, metered in instructions and in its own size."""
     meter = current()
     out = []
     append = out.append
@@ -47,11 +47,11 @@ def drain(it) -> list:
         n += 1
         if n == TICK_EVERY:
             meter.tick(n)
-            meter.alloc(n * WORD)
+            meter.alloc(n * WORD, len(out) * WORD)
             n = 0
     if n:
         meter.tick(n)
-        meter.alloc(n * WORD)
+        meter.alloc(n * WORD, len(out) * WORD)
     return out
 
 

@@ -61,7 +61,7 @@ def add(a, b):
 def add_assign(a, b):
     """``a += b``: like ``add`` but a String grows in place (seen through every alias)."""
     if type(a) is V.RString and type(b) is V.RString:
-        current().alloc(len(b.s))
+        current().alloc(len(b.s), len(a.s) + len(b.s))
         a.s += b.s
         return a
     return add(a, b)

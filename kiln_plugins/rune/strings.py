@@ -40,12 +40,12 @@ def _new(s: str) -> V.RString:
 
 def _push(r: V.RString, c):
     r.s += want_char(c, "String::push")
-    current().alloc(4)
+    current().alloc(4, len(r.s))
 
 
 def _push_str(r: V.RString, other):
     t = want_str(other, "String::push_str")
-    current().alloc(len(t))
+    current().alloc(len(t), len(r.s) + len(t))
     r.s += t
 
 

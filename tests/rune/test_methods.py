@@ -504,14 +504,41 @@ def test_sort_is_charged_by_size():
 
 
 def test_growing_a_vector_past_memory_mb_is_a_limit():
-    limits = Limits(memory_mb=1)
-
     def grow():
         v = []
-        for i in range(1_000_000):
+        for i in range(1_000, 3_000_000):
             call(v, "push", i)
     with pytest.raises(LimitExceeded, match="memory_mb"):
-        run_metered(limits, grow)
+        run_metered(Limits(memory_mb=2), grow)
+
+
+def test_values_built_and_dropped_are_not_counted_twice():
+    """Charges far above the limit do not trip it while the run holds little memory."""
+    def churn():
+        for _ in range(3_000):
+            v = []
+            call(v, "extend", V.Range(0, 1_000, False))
+        return call(v, "len")
+    meter = Meter(Limits(memory_mb=16), "p")
+    token = meter.activate()
+    try:
+        assert churn() == 1_000
+    finally:
+        meter.deactivate(token)
+    if meter.baseline is not None:  # measured on /proc: 24 MB charged, little held
+        assert meter.allocated < 16 * 1024 * 1024
+
+
+def test_one_container_past_the_limit_trips_it_at_once():
+    meter = Meter(Limits(memory_mb=1), "p")
+    meter.baseline = None  # no /proc: the container's own size still counts
+    v = list(range(200_000))
+    token = meter.activate()
+    try:
+        with pytest.raises(LimitExceeded, match="memory_mb"):
+            call(v, "push", 1)
+    finally:
+        meter.deactivate(token)
 
 
 def test_one_huge_string_is_refused_before_it_is_built():
@@ -524,11 +551,11 @@ def test_one_huge_string_is_refused_before_it_is_built():
 def test_string_growth_in_place_is_charged():
     def grow():
         a = s("")
-        chunk = s("x" * 1000)
-        for _ in range(2000):
+        chunk = s("x" * 100_000)
+        for _ in range(200):
             ops.add_assign(a, chunk)
     with pytest.raises(LimitExceeded, match="memory_mb"):
-        run_metered(Limits(memory_mb=1), grow)
+        run_metered(Limits(memory_mb=2), grow)
 
 
 def test_meter_depth_and_current():
