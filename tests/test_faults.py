@@ -28,12 +28,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kiln_plugins.errors import KilnError, PluginRuntimeError
+from kiln_plugins.errors import PluginRuntimeError
 from kiln_plugins.kiln import Kiln
 from kiln_plugins.kiln_writer import TEMP_PATTERN
 from kiln_plugins.state import SCHEMA_VERSION
@@ -218,49 +219,59 @@ def test_cru_run_killed_hundreds_of_times_loses_nothing(tmp_path):
 # -- workers of the pool (the MCP server's isolation) ---------------------------------------
 
 def pool_fault_run(root: Path, calls: int, seed: int) -> Tally:
-    """Call scribe through a 2-worker pool while killing busy workers at random moments."""
-    from kiln_plugins.workers import WorkerPool
+    """Call scribe through a 2-worker pool, as the MCP server does, killing busy workers at random."""
+    from kiln_plugins.workers import WorkerPool, audit_lost_call, limits_for
 
     rng = random.Random(seed)
     tally = Tally()
-    with WorkerPool(root, size=2) as pool:
-        stop = threading.Event()
-        killed: list[int] = []
+    kiln = Kiln.open(root, caller="mcp")
+    limits = limits_for(kiln, "scribe")
+    outcomes = {"ok": 0, "crashed": 0}
+    killed: list[int] = []
+    try:
+        with WorkerPool(root, size=2, on_lost_call=audit_lost_call(kiln)) as pool:
+            stop = threading.Event()
 
-        def killer():
-            while not stop.is_set():
-                time.sleep(rng.uniform(0.05, 1.0))
-                busy = pool.busy_pids()
-                if busy:
-                    pid = rng.choice(busy)
+            def killer():
+                while not stop.is_set():
+                    time.sleep(rng.uniform(0.05, 1.0))
+                    busy = pool.busy_pids()
+                    if busy and rng.random() < 0.5:
+                        pid = rng.choice(busy)
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                            killed.append(pid)
+                        except ProcessLookupError:
+                            pass
+
+            thread = threading.Thread(target=killer, daemon=True)
+            thread.start()
+            try:
+                for _ in range(calls):
                     try:
-                        os.kill(pid, signal.SIGKILL)
-                        killed.append(pid)
-                    except ProcessLookupError:
-                        pass
-
-        thread = threading.Thread(target=killer, daemon=True)
-        thread.start()
-        outcomes = {"ok": 0, "crashed": 0}
-        try:
-            for _ in range(calls):
-                try:
-                    pool.call("scribe", {}, caller="mcp")
-                    outcomes["ok"] += 1
-                except PluginRuntimeError as exc:
-                    assert "worker crashed during" in str(exc) and "SIGKILL" in str(exc), str(exc)
-                    assert "\n" not in str(exc)
-                    outcomes["crashed"] += 1
-        finally:
-            stop.set()
-            thread.join()
-        tally.kills = outcomes["crashed"]
-        tally.completed = outcomes["ok"]
-        assert pool.call("scribe", {}) >= 1  # the pool is whole again after every kill
+                        pool.call("scribe", {}, caller="mcp", limits=limits)
+                        outcomes["ok"] += 1
+                    except PluginRuntimeError as exc:
+                        assert "worker crashed during plugin 'scribe' tool 'scribe'" in str(exc), str(exc)
+                        assert "SIGKILL" in str(exc) and "\n" not in str(exc)
+                        outcomes["crashed"] += 1
+            finally:
+                stop.set()
+                thread.join()
+            pool.call("scribe", {}, caller="mcp", limits=limits)  # whole again after every kill
+            outcomes["ok"] += 1
+    finally:
+        kiln.close()  # flushes the rows of the calls the workers never finished
+    tally.kills, tally.completed = outcomes["crashed"], outcomes["ok"]
     n = check_after_fault(root, tally)
-    assert n >= outcomes["ok"] + 1  # every call that answered ok was committed
+    # A killed call may have committed before it died; an answered one always has.
+    assert outcomes["ok"] <= n <= outcomes["ok"] + outcomes["crashed"]
+    with Kiln.open(root) as kiln:
+        rows = Counter(r["outcome"] for r in kiln.state.audit.query(plugin="scribe", limit=100_000))
+    assert rows["error"] == outcomes["crashed"]  # every killed call has its row, written by the pool
+    assert outcomes["ok"] <= rows["ok"] <= n  # every answered call has its row, written by its worker
     assert tally.torn_notes_seen == 0
-    print(f"\nfaults(worker pool): {tally}, {len(killed)} SIGKILLs sent")
+    print(f"\nfaults(worker pool): {tally}, {len(killed)} SIGKILLs sent, audit {dict(rows)}")
     return tally
 
 
