@@ -15,6 +15,8 @@ from typing import Callable
 
 __all__ = ["Watchdog"]
 
+_IDLE_EXIT_S = 30.0   # a thread with nothing to watch for this long ends (units are pooled and dropped)
+
 
 class Watchdog:
     """One daemon thread per owner, armed around each call; started lazily on first use."""
@@ -51,9 +53,13 @@ class Watchdog:
     def _watch(self) -> None:
         while True:
             with self._cond:
-                while self._deadline is None:
+                if self._deadline is None:
                     self._wake_at = None
-                    self._cond.wait()
+                    self._cond.wait(_IDLE_EXIT_S)
+                    if self._deadline is None:   # idle: end the thread; arm() starts a new one
+                        self._thread = None
+                        return
+                    continue
                 remaining = self._deadline - time.monotonic()
                 if remaining > 0:
                     self._wake_at = self._deadline

@@ -104,6 +104,9 @@ HARMLESS = [
     ("pcall results carry no python objects",
      'local r = {pcall(kiln.fail)}\n for _, v in ipairs(r) do assert(type(v) ~= "userdata") end\n return #r', 2),
     ("collectgarbage count", 'return type(collectgarbage("count"))', "number"),
+    ("__gc added after setmetatable never runs",
+     "local mt = {}\n for i = 1, 1000 do setmetatable({}, mt) end\n mt.__gc = function() " + LOOP + " end\n"
+     " local t = {}\n for i = 1, 200000 do t[i % 100] = {i} end\n return \"done\"", "done"),
 ]
 
 
