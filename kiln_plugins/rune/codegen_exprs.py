@@ -45,6 +45,8 @@ class ExprGen:
         it = iter(self.exprs(exprs))
         args = [self.const(p) if isinstance(p, str) else
                 (f"str({next(it)})" if next(ints) else f"DISP_({next(it)})") for p in e.parts]
+        if len(args) == 1:
+            return f"RS_({args[0]})"
         return f"CAT_({', '.join(args)})"
 
     # names -----------------------------------------------------------------

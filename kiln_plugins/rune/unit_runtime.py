@@ -324,7 +324,10 @@ class Runtime:
 
         def push_str(r, other):
             # Appending through a local keeps CPython's in-place growth (no quadratic copy).
-            rt.meter.alloc(len(other.s))
+            m, n = rt.meter, len(other.s)
+            if m.allocated + n > rt.memory_bytes:
+                m.alloc(n)  # raises LimitExceeded("memory_mb")
+            m.allocated += n
             text = r.s
             r.s = ""
             text += other.s
