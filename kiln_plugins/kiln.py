@@ -176,13 +176,14 @@ class Kiln:
     # -- the capability decision ------------------------------------------------------
     def check_capability(self, ctx, capability: str) -> None:
         """Allow, ask the person (TTY), or raise CapabilityError / ApprovalRequired (exit 3)."""
-        from .capabilities import decide
+        from .capabilities import decide, needs_approval
 
         name = ctx.plugin or "builtin"
         if ctx.plugin is None and not (capability in ("kiln.write", "plugins.write") and ctx.caller == "mcp"):
             return  # built-in tools act for the person at the CLI; agents need approval to write
         key = (name, capability, ctx.code_hash)
-        approved = key in ctx.tree.once or self.approvals.is_granted(self.root, name, capability, ctx.code_hash)
+        approved = (key in ctx.tree.once or not needs_approval(capability)
+                    or self.approvals.is_granted(self.root, name, capability, ctx.code_hash))
         verdict = decide(name, ctx.permissions, capability, approved=approved, test_copy=ctx.test_mode)
         if verdict.allowed:
             return
