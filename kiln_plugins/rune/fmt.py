@@ -1,5 +1,8 @@
 """Display (``{}``), Debug (``{:?}``, ``{:#?}``) and ``format!`` specs as Rune prints them.
 
+Debug follows Rune's runtime, not Rust's derive: ``Point {x: 1}``, ``Pair (1, 2)``,
+``Shape::Circle (2)``, ``(5)`` for a one-tuple.
+
 Floats print as Rune does (it uses the ``ryu`` shortest form): ``1.0``, ``0.1``, ``1e16``,
 ``1.5e-7``, ``NaN``, ``inf``. Display exists for numbers, bool, char, String and errors only;
 anything else needs ``{:?}`` and is a runtime error, as in Rune.
@@ -133,8 +136,6 @@ class _Debug:
         if t is list or t is V.VecDeque:
             return self.seq("[", "]", list(v), level)
         if t is V.Tuple:
-            if len(v) == 1 and not self.pretty:
-                return "(" + self.fmt(v[0], level) + ",)"
             return self.seq("(", ")", list(v), level)
         if t is V.HashSet:
             return self.seq("{", "}", list(v), level)
@@ -143,14 +144,18 @@ class _Debug:
                     for k in v]
             return self.pairs("{", "}", keys, list(v.values()), ": ", level)
         if t is V.Struct or t is V.Variant:
-            name = v.type.name if t is V.Struct else v.name
+            # Rune's own layout: `Point {x: 1, y: 2}`, `Pair (1, 2)`, `Shape::Empty`
+            name = v.type.name if t is V.Struct else (
+                v.name if v.enum is V.ORDERING else f"{v.enum.name}::{v.name}")
             f = v.fields
             if isinstance(f, dict):
-                return self.pairs(name + " {", "}", list(f), list(f.values()), ": ", level,
-                                  spaced=True)
+                if self.pretty:
+                    return self.pairs(name + " {", "}", list(f), list(f.values()), ": ", level)
+                inner = ", ".join(f"{k}: {self.fmt(x, level)}" for k, x in f.items())
+                return f"{name} {{{inner}}}"
             if (t is V.Struct and v.type.kind == "unit") or (t is V.Variant and v.kind == "unit"):
                 return name
-            return self.seq(name + "(", ")", list(f), level)
+            return self.seq(name + " (", ")", list(f), level)
         return f"<{V.type_name(v)}>"
 
     def seq(self, open_: str, close: str, items: list, level: int) -> str:
@@ -162,13 +167,13 @@ class _Debug:
         body = "".join(f"{pad}{self.fmt(x, level + 1)},\n" for x in items)
         return f"{open_}\n{body}{'    ' * level}{close}"
 
-    def pairs(self, open_: str, close: str, keys: list, vals: list, sep: str, level: int,
-              spaced: bool = False) -> str:
+    def pairs(self, open_: str, close: str, keys: list, vals: list, sep: str,
+              level: int) -> str:
         if not keys:
-            return open_.rstrip() + (" " if spaced else "") + close if spaced else open_ + close
+            return open_ + close
         if not self.pretty:
             inner = ", ".join(f"{k}{sep}{self.fmt(x, level)}" for k, x in zip(keys, vals))
-            return f"{open_} {inner} {close}" if spaced else f"{open_}{inner}{close}"
+            return f"{open_}{inner}{close}"
         pad = "    " * (level + 1)
         body = "".join(f"{pad}{k}{sep}{self.fmt(x, level + 1)},\n" for k, x in zip(keys, vals))
         return f"{open_}\n{body}{'    ' * level}{close}"
