@@ -272,4 +272,29 @@ function guarded.table_move(a1, f, e, t, a2)
   return a2
 end
 
+-- table.insert/remove shift elements in one C loop up to #t, and __len may lie: refuse a
+-- length no table within the memory limit can have, and charge the shifting to the budget.
+local MAX_ARRAY = 1 << 27
+local t_insert, t_remove, math_type = table.insert, table.remove, math.type
+
+local function length_guard(t, fname)
+  local n = #t
+  if math_type(n) == "integer" then
+    if n > MAX_ARRAY then
+      error("bad argument #1 to '" .. fname .. "' (a length of " .. n .. " is beyond any real table)", 3)
+    end
+    if n > 100000 then charge(n) end   -- one element moved costs about one instruction
+  end
+end
+
+function guarded.table_insert(t, ...)
+  if type(t) == "table" then length_guard(t, "insert") end
+  return t_insert(t, ...)
+end
+
+function guarded.table_remove(t, ...)
+  if type(t) == "table" then length_guard(t, "remove") end
+  return t_remove(t, ...)
+end
+
 return guarded

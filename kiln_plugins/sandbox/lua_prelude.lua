@@ -151,7 +151,7 @@ local sandbox_string = {}
 for k, v in next, string do
   if k ~= "dump" then sandbox_string[k] = v end
 end
-for k, v in next, patterns do sandbox_string[k] = v end
+for _, k in ipairs({"find", "match", "gmatch", "gsub"}) do sandbox_string[k] = patterns[k] end
 string.dump = nil
 do
   local meta = raw_getmetatable("")
@@ -162,6 +162,8 @@ end
 local sandbox_table = {}
 for k, v in next, table do sandbox_table[k] = v end
 sandbox_table.move = patterns.table_move
+sandbox_table.insert = patterns.table_insert
+sandbox_table.remove = patterns.table_remove
 
 local function copy(t)
   local c = {}

@@ -72,6 +72,12 @@ CASES = [
     ("table.sort comparator loop", "table.sort({3, 2, 1}, function() " + LOOP + " end)",
      LimitExceeded, r"instructions"),
     ("table.move over a huge range", "table.move({}, 1, math.maxinteger - 1, 2)", LimitExceeded, r"instructions"),
+    ("table.insert with a lying __len",
+     "local t = setmetatable({}, {__len = function() return math.maxinteger end})\n table.insert(t, 1, 0)",
+     PluginRuntimeError, r"beyond any real table"),
+    ("table.remove with a lying __len",
+     "local t = setmetatable({}, {__len = function() return 1 << 26 end})\n"
+     " for i = 1, 1e9 do table.remove(t, 1) end", LimitExceeded, r"instructions"),
     ("string.rep bomb", 'return #string.rep("x", 1e9)', LimitExceeded, r"memory_mb = 32"),
     ("table growth", "local t = {}\n for i = 1, 1e9 do t[i] = i end", LimitExceeded, r"memory_mb"),
     ("concatenation doubling", 'local s = "x"\n while true do s = s .. s end', LimitExceeded, r"memory_mb"),
