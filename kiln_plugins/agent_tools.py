@@ -88,7 +88,7 @@ def _spec_of_text(text: str, note_id: str = "plugins/_new.md"):
 
     note = parse_note(note_id, text)
     if not is_plugin_note(note):
-        raise UsageError("not a plugin note (frontmatter has no `type: plugin`)", path=note_id, line=1)
+        raise UsageError("not a plugin note (frontmatter has no `type: plugin`)", path="(note)", line=1)
     return load_spec(note, source="kiln")
 
 

@@ -48,6 +48,12 @@ def lift_call_limits() -> None:
         resource.setrlimit(which, (hard, hard))
 
 
+def _log_to_stderr(level: str, message: str) -> None:
+    """Plugin log lines go to the server's stderr (an MCP client's server log), never to stdout."""
+    sys.stderr.write(f"cru worker {os.getpid()}: {level} {message}\n")
+    sys.stderr.flush()
+
+
 class Worker:
     """The state of one worker process: its kiln and the plugin generation it has loaded."""
 
@@ -56,7 +62,7 @@ class Worker:
 
         self.out = out
         self.current: Any = None
-        self.kiln = Kiln.open(root, caller="mcp", on_hard_timeout=self._hard_timeout)
+        self.kiln = Kiln.open(root, caller="mcp", on_hard_timeout=self._hard_timeout, on_log=_log_to_stderr)
         self.generation = 0
 
     def _hard_timeout(self, exc: BaseException) -> None:

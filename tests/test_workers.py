@@ -235,3 +235,17 @@ def _capped(pool):
     for thread, box in calls:
         thread.join(60)
         assert isinstance(box.get("error"), PluginRuntimeError)
+
+
+def test_plugin_logs_go_to_the_worker_stderr_not_the_protocol(tmp_path):
+    root = tmp_path / "kiln"
+    write_note(root, "plugins/chatty.md", "---\ntype: plugin\nname: chatty\ntools:\n  chat:\n    description: Log.\n"
+               "    parameters: {type: object}\n---\n```lua\nfunction chat(args)\n  log.info(\"hi there\")\n"
+               "  return 1\nend\n```\n")
+    log = tmp_path / "stderr.txt"
+    code = ("import sys\nfrom kiln_plugins.workers import WorkerPool\n"
+            f"with WorkerPool({str(root)!r}, size=1) as pool:\n    print(pool.call('chat', {{}}))\n")
+    with open(log, "w") as err:
+        out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=err, text=True, timeout=120)
+    assert out.stdout.strip() == "1"
+    assert "info [chatty] hi there" in log.read_text()
