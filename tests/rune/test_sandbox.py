@@ -225,3 +225,22 @@ def test_test_files_counts_and_reports(tmp_path):
     assert lines[-1] == "3 passed, 2 failed"
     assert sum("... ok" in line for line in lines) == 3
     assert any("bad ... FAILED" in line and ":4: assertion failed: false" in line for line in lines)
+
+
+def test_host_kiln_errors_propagate_with_their_class_and_place():
+    from kiln_plugins.errors import CapabilityError
+
+    def denied(path):
+        raise CapabilityError("plugin 's' lacks capability kiln.write")
+    src = 'fn main() {\n kiln::write("a.md")\n}'
+    with pytest.raises(CapabilityError) as info:
+        run(src, host={"kiln": {"write": denied}})
+    assert (info.value.path, info.value.line) == ("plugins/s.md", 11)
+
+
+def test_host_bug_is_a_runtime_error_not_a_traceback():
+    def broken(x):
+        raise ValueError("boom")
+    with pytest.raises(PluginRuntimeError) as info:
+        run("fn main() { kiln::read(1) }", host={"kiln": {"read": broken}})
+    assert info.value.line == 10
