@@ -183,43 +183,66 @@ class _Debug:
 
 def format_args(fmt: str, args: tuple, named: dict) -> str:
     """Render a Rust format string with positional ``args`` and ``named`` values."""
-    out, i, n, auto = [], 0, len(fmt), 0
+    pieces = _PARSED.get(fmt)
+    if pieces is None:
+        pieces = _parse(fmt)
+    out, auto = [], 0
+    for piece in pieces:
+        if type(piece) is str:
+            out.append(piece)
+            continue
+        name, spec = piece
+        if name is None:
+            value, auto = _arg(args, auto, fmt), auto + 1
+        elif type(name) is int:
+            value = _arg(args, name, fmt)
+        else:
+            if name not in named:
+                raise V.RuneError(f"format string names `{name}` but no such argument")
+            value = named[name]
+        out.append(display(value) if not spec else _apply(value, spec, args, named))
+    return "".join(out)
+
+
+_PARSED: dict[str, tuple] = {}  # format string -> pieces; format strings are code literals
+
+
+def _parse(fmt: str) -> tuple:
+    """Split ``fmt`` into literal text and ``(argument, spec)`` fields (cached)."""
+    pieces, text, i, n = [], [], 0, len(fmt)
     while i < n:
         ch = fmt[i]
         if ch == "{":
-            if i + 1 < n and fmt[i + 1] == "{":
-                out.append("{")
+            if fmt.startswith("{{", i):
+                text.append("{")
                 i += 2
                 continue
             close = fmt.find("}", i)
             if close < 0:
                 raise V.RuneError("invalid format string: unmatched `{`")
-            field = fmt[i + 1:close]
-            name, _, spec = field.partition(":")
+            name, _, spec = fmt[i + 1:close].partition(":")
             name = name.strip()
-            if name == "":
-                value, auto = _arg(args, auto, fmt), auto + 1
-            elif name.isdigit():
-                value = _arg(args, int(name), fmt)
-            else:
-                if name not in named:
-                    raise V.RuneError(f"format string names `{name}` but no such argument")
-                value = named[name]
-            out.append(_apply(value, spec, args, named))
+            if text:
+                pieces.append("".join(text))
+                text = []
+            pieces.append((None if name == "" else int(name) if name.isdigit() else name, spec))
             i = close + 1
         elif ch == "}":
-            if i + 1 < n and fmt[i + 1] == "}":
-                i += 2
-            else:
-                i += 1
-            out.append("}")
+            text.append("}")
+            i += 2 if fmt.startswith("}}", i) else 1
         else:
             j = i
             while j < n and fmt[j] not in "{}":
                 j += 1
-            out.append(fmt[i:j])
+            text.append(fmt[i:j])
             i = j
-    return "".join(out)
+    if text:
+        pieces.append("".join(text))
+    if len(_PARSED) > 4096:
+        _PARSED.clear()
+    result = tuple(pieces)
+    _PARSED[fmt] = result
+    return result
 
 
 def _arg(args: tuple, k: int, fmt: str):
