@@ -17,7 +17,7 @@ local concat, t_move, tostring, type, error, select, floor =
   table.concat, table.move, tostring, type, error, select, math.floor
 local tointeger, tonumber, rawequal, unpack = math.tointeger, tonumber, rawequal, table.unpack
 
-local GUARD_STEPS = lib.guard_steps or 1e7   -- worst-case native matcher steps in one C call
+local GUARD_STEPS = lib.guard_steps or 5e7   -- worst-case native matcher steps in one C call (≈0.1 s)
 local CHARGE_DIVISOR = 16        -- native steps per charged instruction
 local matcher = lib.matcher
 local new_state, reset, do_match = matcher.new_state, matcher.reset, matcher.do_match

@@ -191,6 +191,7 @@ local function sandbox_load(chunk, name, mode, ...)
   if s_byte(src, 1) == 27 then
     return nil, "attempt to load a binary chunk (only text chunks are allowed)"
   end
+  charge(#src)   -- compiling is one C call: pay for it up front, one instruction per byte
   local chunkname = "=load"
   if type(name) == "string" then
     chunkname = "=load:" .. s_sub(name, 1, 40)

@@ -89,6 +89,8 @@ CASES = [
     ("pattern blow-up gmatch", 'for w in ("a"):rep(100000):gmatch("a-a-a-b") do end', LimitExceeded, r"instructions"),
     ("huge plain needle", 'local h = ("a"):rep(4000000)\n return h:find(("a"):rep(100000) .. "b", 1, true)',
      LimitExceeded, r"instructions"),
+    ("compiling a huge chunk is paid up front", 'return load(("x = 1 "):rep(2000000))',
+     LimitExceeded, r"instructions"),
     ("__gc finalizer", "setmetatable({}, {__gc = function() " + LOOP + " end})", PluginRuntimeError, r"__gc"),
     ("collectgarbage stop", 'collectgarbage("stop")', PluginRuntimeError, r'only "count"'),
     ("setmetatable _G", "setmetatable(_G, {__index = function() " + LOOP + " end})\n return undefined_name",
