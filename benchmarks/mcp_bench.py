@@ -6,6 +6,8 @@ A temp kiln holds one Lua plugin whose tool returns its argument. Measured in th
 
 - **in-process**: ``kiln.registry.call`` in a loop (argument validation, sandbox, audit) —
   median and p99 of one call, and calls per second;
+- **worker pool, no MCP**: ``WorkerPool.call`` from Python, one at a time — the process hop
+  (JSON lines over a pipe) without the protocol;
 - **stdio round trip**: the MCP SDK's client calling the tool on a ``cru mcp`` subprocess, one
   call at a time (JSON-RPC over a pipe, the worker pool's pipe, the same registry call in a
   worker) — median and p99;
@@ -70,6 +72,20 @@ def in_process(root: Path, calls: int) -> dict:
     return {"median": statistics.median(times), "p99": _percentile(times, 0.99), "per_s": calls / total}
 
 
+def on_pool(root: Path, calls: int) -> dict:
+    from kiln_plugins.workers import WorkerPool
+
+    with WorkerPool(root, size=1) as pool:
+        for i in range(50):
+            pool.call("echo", {"n": i})
+        times = []
+        for i in range(calls):
+            t0 = time.perf_counter()
+            assert pool.call("echo", {"n": i}) == i
+            times.append(time.perf_counter() - t0)
+    return {"median": statistics.median(times), "p99": _percentile(times, 0.99)}
+
+
 def over_stdio(root: Path, calls: int, concurrency: int, workers: int) -> dict:
     import anyio
     from mcp.client.session import ClientSession
@@ -128,10 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         (root / "plugins").mkdir(parents=True)
         (root / "plugins/bench.md").write_text(PLUGIN)
         local = in_process(root, args.calls)
+        pooled = on_pool(root, args.calls)
         remote = over_stdio(root, args.calls, args.concurrency, args.workers)
     print(f"{args.calls} calls, concurrency {args.concurrency}, {args.workers} workers, {os.cpu_count()} cores")
     print(f"{'path':<22}{'median ms':>10}{'p99 ms':>10}{'calls/s':>10}")
     print(f"{'in-process':<22}{local['median'] * 1e3:>10.3f}{local['p99'] * 1e3:>10.3f}{local['per_s']:>10.0f}")
+    print(f"{'worker pool, no MCP':<22}{pooled['median'] * 1e3:>10.3f}{pooled['p99'] * 1e3:>10.3f}"
+          f"{1 / pooled['median']:>10.0f}")
     print(f"{'stdio, one at a time':<22}{remote['median'] * 1e3:>10.3f}{remote['p99'] * 1e3:>10.3f}"
           f"{1 / remote['median']:>10.0f}")
     print(f"{'stdio, concurrent':<22}{'':>10}{'':>10}{remote['per_s']:>10.0f}")
