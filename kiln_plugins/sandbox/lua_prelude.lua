@@ -32,12 +32,20 @@ local function trip(kind)
   raw_error(SENTINEL, 0)
 end
 
+-- The clock, read through pcall: a Python exception raised inside it (KeyboardInterrupt
+-- delivered while Lua runs) must never reach plugin code as a value; it ends the call.
+local function now()
+  local ok, t = raw_pcall(monotonic)
+  if ok then return t end
+  trip("interrupted")
+end
+
 -- The count hook. Sticky: after a trip it raises again every time it fires.
 local function hook()
   if tripped then raw_error(SENTINEL, 0) end
   budget_left = budget_left - hook_every
   if budget_left < 0 then trip("instructions") end
-  if monotonic() > deadline then trip("timeout_ms") end
+  if now() > deadline then trip("timeout_ms") end
 end
 
 -- Charge work done inside one C call (pattern matching, table.move) and check the clock.
@@ -45,7 +53,7 @@ local function charge(units)
   if tripped then raw_error(SENTINEL, 0) end
   budget_left = budget_left - units
   if budget_left < 0 then trip("instructions") end
-  if monotonic() > deadline then trip("timeout_ms") end
+  if now() > deadline then trip("timeout_ms") end
 end
 
 local function hooked(co)
@@ -316,7 +324,7 @@ end
 
 -- Run f(...) under the budget; returns true, results… or false, kind, message, frames.
 local function run(instructions, seconds, f, ...)
-  tripped, budget_left, deadline = nil, instructions, monotonic() + seconds
+  tripped, budget_left, deadline = nil, instructions, now() + seconds
   local r = pack(xpcall(f, handler, ...))
   if r[1] and tripped then r = pack(false, tripped, nil, "")
   elseif not r[1] then r = pack(failure(r[2])) end

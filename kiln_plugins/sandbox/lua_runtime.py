@@ -59,6 +59,11 @@ def _deny_attributes(obj, name, is_setting):
     raise AttributeError("attribute access is not allowed in the sandbox")
 
 
+def _clock() -> float:
+    """The hook's clock; a Python frame, so a pending Ctrl-C is delivered here (and ends the call)."""
+    return time.monotonic()
+
+
 def _hook_every(instructions: int) -> int:
     """Instructions between two runs of the count hook (the budget's granularity)."""
     return max(1, min(10_000, instructions // 100))
@@ -128,7 +133,7 @@ class LuaUnit:
         bridge = HostBridge(self._host, self._print)
         bridge.runtime = lua
         sources = lua.table_from({k: v for k, v in self._sources.items() if k != "prelude"})
-        control = lua.execute(self._sources["prelude"], bridge.dispatch, time.monotonic,
+        control = lua.execute(self._sources["prelude"], bridge.dispatch, _clock,
                               _hook_every(self.limits.instructions), sources, name="=[sandbox]", mode="t")
         control.install(lua.table_from([[m, [list(e) for e in entries]] for m, entries in bridge.modules],
                                        recursive=True))
@@ -191,6 +196,9 @@ class LuaUnit:
             raise PluginRuntimeError(f"plugin '{self.plugin}' defines no function '{message}'",
                                      path=self._fallback_path)
         place = locate(self._names, message, frames, where)
+        if kind == "interrupted":
+            self._discard()
+            raise KeyboardInterrupt
         if kind == "fatal":
             fatal, self._bridge.fatal = self._bridge.fatal, None
             self._discard()

@@ -179,3 +179,17 @@ def test_deep_recursion_is_a_clean_error(sandbox):
     with pytest.raises(PluginRuntimeError, match=r"plugins/attacker.md:10: stack overflow"):
         unit.call("attack", {})
     assert unit.call("ok", {}) == sandbox.ok_result
+
+
+def test_ctrl_c_ends_the_call_and_never_reaches_plugin_code(sandbox):
+    import os
+    import signal
+    import threading
+
+    # a plugin that swallows every error: if the interrupt reached it as a value, it would spin on
+    code = "function attack()\n while true do pcall(function() for i = 1, 1e5 do end end) end\nend"
+    unit = sandbox.unit(code, instructions=10**12, timeout_ms=60_000)
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        unit.call("attack", {})
+    assert unit.call("ok", {}) == sandbox.ok_result
