@@ -112,6 +112,8 @@ class Fn:
     """True for closures."""
     depth: bool = True
     """True when the function counts call depth (not chunk bodies)."""
+    returns_int: list | None = None
+    """``[True]`` while compiling an int-specialised body; set False by a non-int return."""
 
 
 # Vec methods inlined when the receiver is a list (the runtime's semantics, minus a call).
@@ -128,6 +130,12 @@ class CompileErrors(Exception):
     def __init__(self, errors):
         super().__init__(errors[0].message)
         self.errors = errors
+
+
+def numeric_positions(fn: A.FnDef) -> list:
+    """Indexes of the parameters (plain names) used as operands of arithmetic or comparison."""
+    return [i for i, p in enumerate(fn.params)
+            if isinstance(p, A.PBind) and p.name != "self" and _numeric_use(p.name, fn.body)]
 
 
 def _numeric_use(name: str, body) -> bool:
@@ -204,6 +212,7 @@ class Generator(ExprGen, ControlGen, PatternGen):
         self.nonlist: set = set()     # ids of binding nodes that may hold a non-list
         self.origin: dict = {}        # Python name -> id of its binding node (None: unknown)
         self.block_scopes: dict = {}  # id(block) -> item scope of its nested items
+        self.not_int_returning: set = set()  # fns whose int-specialised body may return non-int
 
     # ------------------------------------------------------------ emission helpers
     def fresh(self, prefix: str = "t_") -> str:
@@ -269,14 +278,40 @@ class Generator(ExprGen, ControlGen, PatternGen):
         for e in items.errors:
             self.errors.append(CompileError(e.message, e.line, e.col))
         self.emit("B_ = 0")
-        tests, bodies = [], {}
-        fn_names = {}
         # Functions and consts are compiled with the place of their chunk.
         owner = {}
         for idx, (f, path, first, *_) in enumerate(self.files):
             self._owner(f.items, (path, first, idx), owner)
-        for sym, scope in list(items.fns):
-            pass
+        mark = self.capture()
+        for _ in range(6):  # until the set of int-returning functions is stable
+            before = len(self.not_int_returning)
+            tests, bodies, fn_names = self.compile_items(owner)
+            if len(self.not_int_returning) == before or self.errors:
+                break
+            self.take(mark)
+        if self.errors:
+            raise CompileErrors(self.errors)
+        types = [(s.pyname, s) for s in items.types]
+        variants = []
+        for s in items.types:
+            if s.kind == "enum":
+                for vname, vsym in s.scope.names.items():
+                    if isinstance(vsym, Sym) and vsym.kind == "variant":
+                        name, kind, fields = vsym.extra
+                        variants.append((vsym.pyname, s.pyname, name, kind, fields))
+        methods = [(t.pyname if t.kind != "native" else t.pyname, m, f.pyname)
+                   for t, m, f in items.methods]
+        pub = {}
+        for name, sym in items.root.names.items():
+            if isinstance(sym, Sym) and sym.kind == "fn" and sym.is_pub:
+                pub[name] = (sym.pyname, len(sym.node.params))
+        return Program("\n".join(self.lines) + "\n", self.linemap, self.consts, types, variants,
+                       self.natives, self.hosts, methods, pub, tests, bodies, fn_names)
+
+    def compile_items(self, owner):
+        """One pass over every function, const and chunk body; ``(tests, bodies, fn_names)``."""
+        items = self.items
+        tests, bodies, fn_names = [], {}, {}
         done = set()
         i = 0
         while i < len(items.fns):  # nested fns are appended while compiling
@@ -304,24 +339,7 @@ class Generator(ExprGen, ControlGen, PatternGen):
                 name = self.fresh("s_")
                 bodies[idx] = name
                 self.guard(lambda: self.fixpoint(lambda: self.body_fn(name, f.stmts)))
-        if self.errors:
-            raise CompileErrors(self.errors)
-        types = [(s.pyname, s) for s in items.types]
-        variants = []
-        for s in items.types:
-            if s.kind == "enum":
-                for vname, vsym in s.scope.names.items():
-                    if isinstance(vsym, Sym) and vsym.kind == "variant":
-                        name, kind, fields = vsym.extra
-                        variants.append((vsym.pyname, s.pyname, name, kind, fields))
-        methods = [(t.pyname if t.kind != "native" else t.pyname, m, f.pyname)
-                   for t, m, f in items.methods]
-        pub = {}
-        for name, sym in items.root.names.items():
-            if isinstance(sym, Sym) and sym.kind == "fn" and sym.is_pub:
-                pub[name] = (sym.pyname, len(sym.node.params))
-        return Program("\n".join(self.lines) + "\n", self.linemap, self.consts, types, variants,
-                       self.natives, self.hosts, methods, pub, tests, bodies, fn_names)
+        return tests, bodies, fn_names
 
     def _owner(self, items, where, out) -> None:
         for it in items:
@@ -354,16 +372,21 @@ class Generator(ExprGen, ControlGen, PatternGen):
         self.lvl += 1
         self.emit("global B_\n" + TICK)
         self.bind_params(params)
-        numeric = [(i, py) for i, ((py, pat), p) in enumerate(zip(params, node.params))
-                   if pat is None and _numeric_use(p.name, node.body)]
+        positions = numeric_positions(node)
+        numeric = [(i, py) for i, (py, pat) in enumerate(params) if pat is None and i in positions]
         if numeric:
-            # A copy of the body for int arguments, compiled with those parameters int-typed.
+            # A copy of the body for int arguments, compiled with those parameters int-typed;
+            # it also finds out whether the function then returns only ints.
             scope_vars = dict(self.fn.vars[-1])
             for i, py in numeric:
                 self.origin[py] = ("param", id(node), i)
             self.emit(f"if {' and '.join(f'type({py}) is int' for _, py in numeric)}:")
             self.lvl += 1
+            self.fn.returns_int = [True]
             self.fn_body(node.body)
+            if not self.fn.returns_int[0]:
+                self.not_int_returning.add(sym.pyname)
+            self.fn.returns_int = None
             self.lvl -= 1
             for _, py in numeric:
                 del self.origin[py]
@@ -470,7 +493,31 @@ class Generator(ExprGen, ControlGen, PatternGen):
             return e.op in ARITH and self.int_typed(e.left) and self.int_typed(e.right)
         if isinstance(e, A.Unary):
             return self.int_typed(e.operand)
+        if isinstance(e, A.Call) and isinstance(e.func, A.Path):
+            return self.int_call(e)
         return False
+
+    def int_call(self, e: A.Call) -> bool:
+        """A call of a function whose int-specialised body returns only ints, with int args."""
+        segs = e.func.segments
+        if len(segs) == 1 and self.lookup_var(segs[0]) is not None:
+            return False
+        try:
+            sym = self.resolve(segs, e.func)
+        except ResolveError:
+            return False
+        if sym.kind != "fn" or sym.pyname in self.not_int_returning:
+            return False
+        positions = numeric_positions(sym.node)
+        if not positions or len(e.args) != len(sym.node.params):
+            return False
+        return all(self.int_typed(e.args[i]) for i in positions)
+
+    def note_return(self, e) -> None:
+        """Record a return value of an int-specialised body (None: unit or unknown)."""
+        track = self.fn.returns_int
+        if track is not None and track[0] and (e is None or not self.int_typed(e)):
+            track[0] = False
 
     def fixpoint(self, thunk) -> None:
         """Compile ``thunk`` until the int inference is stable (optimistic start)."""
@@ -527,8 +574,12 @@ class Generator(ExprGen, ControlGen, PatternGen):
             for s in b.stmts:
                 self.stmt(s)
             if b.tail is None:
+                if ret:
+                    self.note_return(None)
                 return "UNIT_"
             self.at(b.tail)
+            if ret and not isinstance(b.tail, (A.If, A.Match, A.Block)):
+                self.note_return(b.tail)
             if ret and isinstance(b.tail, (A.If, A.Match, A.Block)):
                 if isinstance(b.tail, A.If):
                     self._if(b.tail, "return")

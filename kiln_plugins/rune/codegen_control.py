@@ -41,6 +41,7 @@ class ControlGen:
         self.lvl -= 1
         if e.else_ is None:
             if result == "return":
+                self.note_return(None)
                 self.emit("else:\n    return UNIT_")
             elif result:
                 self.emit(f"else:\n    {result} = UNIT_")
@@ -104,6 +105,8 @@ class ControlGen:
             self.fn.vars.pop()
         if result:
             fallback = "return UNIT_" if result == "return" else f"{result} = UNIT_"
+            if result == "return":
+                self.note_return(None)
             if first:
                 self.emit(fallback)
             else:
@@ -313,6 +316,7 @@ class ControlGen:
 
     def x_Return(self, e: A.Return) -> str:
         self.at(e)
+        self.note_return(e.value)
         val = self.expr(e.value) if e.value is not None else "UNIT_"
         self.emit(f"return {val}")
         return "UNIT_"

@@ -105,6 +105,9 @@ class ExprGen:
             a, b, pre = self.simple2(a, b)
             return f"(({a} {op} {b}) if {pre}{self.int_test(a, b)} else {COMPARE[op]}({a}, {b}))"
         if op in ("+", "-", "*"):
+            if ints:  # no type test, so each operand is evaluated once, inline
+                return self.arith_fast(op, a if _simple(a) else f"({a})",
+                                       b if _simple(b) else f"({b})", "", True)
             a, b, pre = self.simple2(a, b)
             return self.arith_fast(op, a, b, pre, ints)
         if op in ("/", "%"):
@@ -337,6 +340,7 @@ class ExprGen:
 
     def x_Try(self, e: A.Try) -> str:
         self.at(e)
+        self.note_return(None)
         v = self.expr(e.expr)
         t = self.fresh()
         self.emit(f"{t} = {v}\nif TRYSTOP_({t}):")
