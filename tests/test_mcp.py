@@ -356,3 +356,22 @@ def test_approving_and_revoking_agents_through_the_cli(kiln_root):
     assert main(["--kiln", str(kiln_root), "plugins", "revoke", "agent"]) == 0
     with Kiln.open(kiln_root) as kiln:
         assert not agent_approved(kiln)
+
+
+def test_resolving_agent_requests_through_the_cli(kiln_root):
+    from kiln_plugins.cli import main
+
+    with Kiln.open(kiln_root) as kiln:
+        wants_write = kiln.approvals.request(kiln.root, "work", "kiln.write", reason="save results", requested_by="a")
+        wants_fs = kiln.approvals.request(kiln.root, "work", "fs.read", reason="read a folder", requested_by="a")
+        wants_net = kiln.approvals.request(kiln.root, "ghost", "net", reason="fetch", requested_by="a")
+    base = ["--kiln", str(kiln_root), "plugins", "requests"]
+    assert main([*base, "--approve", str(wants_fs)]) == 2  # work does not declare fs.read
+    assert main([*base, "--approve", str(wants_net)]) == 2  # no such plugin yet
+    assert main([*base, "--approve", str(wants_write)]) == 0
+    assert main([*base, "--deny", str(wants_fs)]) == 0
+    assert main([*base, "--deny", "999"]) == 2
+    with Kiln.open(kiln_root) as kiln:
+        spec = kiln.plugins.get("work")
+        assert kiln.approvals.is_granted(kiln.root, "work", "kiln.write", spec.code_hash)
+        assert [r.id for r in kiln.approvals.pending_requests(kiln.root)] == [wants_net]
