@@ -31,6 +31,7 @@ Decisions (DESIGN §6), the contract plugin authors and the other stages rely on
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from importlib import resources
@@ -51,7 +52,9 @@ _TRUSTED = ("prelude", "matcher", "patterns", "export", "asserts")
 _MB = 1024 * 1024
 
 
+@functools.cache
 def _source(name: str) -> str:
+    """The text of a trusted chunk shipped in this package (``lua_<name>.lua``)."""
     return resources.files(__package__).joinpath(f"lua_{name}.lua").read_text(encoding="utf-8")
 
 
