@@ -63,7 +63,7 @@ def _result(value: Any, *, agent: bool) -> types.CallToolResult:
 
 
 class McpService:
-    """The MCP server's state: the kiln (tool list), the worker pool, rate limits, sessions."""
+    """The MCP server's state: the kiln (tool list), the worker pool, rate limits, the session."""
 
     def __init__(self, kiln, pool: WorkerPool):
         """``pool`` is a WorkerPool, or an InProcessRunner for ``--isolation in-process``."""
@@ -89,11 +89,13 @@ class McpService:
         return listed
 
     async def on_list_tools(self, ctx, params) -> types.ListToolsResult:
+        """``tools/list``: every tool, with schemas and annotations."""
         self.session = ctx.session
         return types.ListToolsResult(tools=self.tools())
 
     # -- tools/call ---------------------------------------------------------------------
     async def on_call_tool(self, ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+        """``tools/call``: wait for the plugin's rate, run on the pool, KilnError → ``isError``."""
         self.session = ctx.session
         name, args = params.name, params.arguments or {}
         try:
