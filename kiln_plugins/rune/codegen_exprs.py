@@ -15,6 +15,18 @@ from .codegen import (ARITH, COMPARE, I64_MAX, I64_MIN, _FMT_NAME, _LIST_FAST, _
 from .resolver import TYPE_NAMES, Sym
 
 
+def _nesting(code: str) -> int:
+    """Deepest parenthesis nesting in generated ``code``."""
+    depth = deepest = 0
+    for ch in code:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return deepest
+
+
 class ExprGen:
     """Expression half of the generator."""
 
@@ -99,6 +111,10 @@ class ExprGen:
             return self.cond(e)
         ints = self.int_typed(e.left) and self.int_typed(e.right)
         a, b = self.exprs([e.left, e.right])
+        if _nesting(a) > 24:  # long operator chains: keep Python's parser nesting bounded
+            t = self.fresh()
+            self.emit(f"{t} = {a}")
+            a = t
         if op in COMPARE:
             if ints:
                 return f"({a} {op} {b})"

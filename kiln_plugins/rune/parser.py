@@ -644,7 +644,12 @@ def _text(tok: Token) -> str:
 def parse_tokens(tokens: list[Token]) -> tuple[A.File, list[ParseError]]:
     """Parse a token list; returns the file and every error found."""
     p = Parser(tokens)
-    f = p.file()
+    try:
+        f = p.file()
+    except RecursionError:  # pathological nesting: report it, never a traceback
+        t = p.toks[min(p.i, len(p.toks) - 1)]
+        return A.File(1, 1, (), ()), p.errors + [ParseError("expression nested too deeply",
+                                                            t.line, t.col)]
     return f, p.errors
 
 

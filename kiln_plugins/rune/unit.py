@@ -23,6 +23,7 @@ __all__ = ["RuneUnit", "compile_chunks"]
 
 _UNIT_IDS = iter(range(1, 1 << 62))
 _FRAME_MARGIN = 6  # frames between _run and the first generated frame, plus slack
+_COMPILE_FRAMES = 20_000  # Python frames the parser and code generator may use
 
 
 def _frame_depth() -> int:
@@ -36,6 +37,15 @@ def _frame_depth() -> int:
 
 def compile_chunks(chunks: Sequence[CodeChunk], host_modules=()) -> codegen.Program:
     """Parse and generate ``chunks``; raises RuneCompileError listing every error."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _COMPILE_FRAMES))  # recursive descent over deep nesting
+    try:
+        return _compile_chunks(chunks, host_modules)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _compile_chunks(chunks: Sequence[CodeChunk], host_modules) -> codegen.Program:
     files, diags = [], []
     for ch in chunks:
         tree, errors = parser.parse(ch.source)
@@ -50,6 +60,9 @@ def compile_chunks(chunks: Sequence[CodeChunk], host_modules=()) -> codegen.Prog
             for e in many.errors:
                 diags.append(Diagnostic(e.path or (chunks[0].path if chunks else ""), e.line,
                                         e.message, e.col))
+        except RecursionError:
+            diags.append(Diagnostic(chunks[0].path, chunks[0].first_line,
+                                    "program nested too deeply to compile"))
     first = diags[0]
     raise RuneCompileError(first.message, diagnostics=tuple(diags), path=first.path,
                            line=first.line, col=first.col)
@@ -69,7 +82,15 @@ class RuneUnit:
         self.output_bytes = 0
         self.program = compile_chunks(self.chunks, tuple(self.host))
         self.filename = f"<rune-unit-{next(_UNIT_IDS)}>"
-        code = compile(self.program.source, self.filename, "exec")
+        try:
+            code = compile(self.program.source, self.filename, "exec")
+        except (SyntaxError, RecursionError, MemoryError) as e:
+            # Python's own nesting limits (generated expressions nest like the Rune ones).
+            line = getattr(e, "lineno", None)
+            path, note_line = (self.program.linemap[line - 1] if line and
+                               line <= len(self.program.linemap) else (self._path(), 0))
+            raise RuneCompileError("expression nested too deeply to compile",
+                                   path=path or self._path(), line=note_line) from None
         self.runtime = Runtime(self.program, self.host, limits, plugin, self._log)
         self.globals = self.runtime.namespace()
         exec(code, self.globals)  # defines functions only; nothing runs yet

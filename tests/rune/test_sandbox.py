@@ -244,3 +244,17 @@ def test_host_bug_is_a_runtime_error_not_a_traceback():
     with pytest.raises(PluginRuntimeError) as info:
         run("fn main() { kiln::read(1) }", host={"kiln": {"read": broken}})
     assert info.value.line == 10
+
+
+def test_long_operator_chains_compile():
+    src = "pub fn main() { let x = 1; " + " + ".join(["x"] * 400) + " }"
+    assert run(src) == 400
+
+
+@pytest.mark.parametrize("src", ["[" * 3000 + "]" * 3000, "(" * 30000 + "1" + ")" * 30000,
+                                 "!" * 5000 + "true"])
+def test_pathological_nesting_is_a_compile_error(src):
+    with pytest.raises(RuneCompileError) as info:
+        run("fn main() {\n" + src + "\n}")
+    assert "nested too deeply" in str(info.value)
+    assert info.value.path == "plugins/s.md" and info.value.line == 11
