@@ -91,9 +91,44 @@ def unit_call_overhead(n: int = 2000) -> list[tuple[str, str]]:
             ("new LuaUnit (fresh runtime + prelude)", f"{build * 1000:.2f} ms")]
 
 
+def registry_call_overhead(n: int = 3000) -> list[tuple[str, str]]:
+    """A sandboxed tool call through ToolRegistry.call — schema validation, permission check,
+    transactions and the audit row included — against a bare lupa call of the same function."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import lupa.lua54 as lua54
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CRUCIBLE_DATA_DIR"] = str(Path(tmp) / "data")
+        os.environ["CRUCIBLE_PLUGIN_PATH"] = ""
+        root = Path(tmp) / "kiln"
+        (root / "plugins").mkdir(parents=True)
+        (root / "plugins" / "echo.md").write_text(
+            "---\ntype: plugin\nname: echo\ntools:\n  echo:\n    description: echo\n    parameters:\n"
+            "      type: object\n      properties: {n: {type: integer}, tags: {type: array}}\n---\n"
+            "```lua\nfunction echo(a) return {n = a.n, tags = a.tags} end\n```\n", encoding="utf-8")
+        from kiln_plugins.kiln import Kiln
+
+        with Kiln.open(root) as kiln:
+            args = {"n": 1, "tags": ["a", "b"]}
+            kiln.registry.call("echo", args)
+            registry = best_of(lambda: [kiln.registry.call("echo", args) for _ in range(n)], repeat=3) / n
+        rt = lua54.LuaRuntime()
+        fn = rt.eval("function(a) return {n = a.n, tags = a.tags} end")
+        bare = best_of(lambda: [fn(rt.table_from({"n": 1, "tags": rt.table_from(["a", "b"])}))
+                                for _ in range(n)], repeat=3) / n
+    return [("ToolRegistry.call (validate, check, run, commit, audit)", f"{registry * 1e6:.1f} µs"),
+            ("bare lupa call of the same function", f"{bare * 1e6:.1f} µs"),
+            ("overhead per call", f"{(registry - bare) * 1e6:.1f} µs"),
+            ("ratio", f"{registry / bare:.0f}x")]
+
+
 SECTIONS = [
     ("Instruction budget (fib(27))", instruction_budget),
     ("Unit call overhead", unit_call_overhead),
+    ("Tool call overhead (Python API)", registry_call_overhead),
 ]
 
 

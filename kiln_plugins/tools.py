@@ -16,6 +16,7 @@ import jsonschema
 from .builtin_tools import BUILTIN_TOOLS, BuiltinTool
 from .context import CallContext, CallTree
 from .errors import KilnError, LimitExceeded, ToolArgumentError, UsageError
+from .fast_schema import compile_checker
 from .hostapi.catalog import HOST_FUNCTIONS
 from .hostapi.registry import bind_all
 from .limits import DEFAULT_LIMITS
@@ -124,14 +125,14 @@ class ToolRegistry:
     def validate_args(self, tool: Tool, args: Any) -> None:
         """Check ``args`` against the tool's schema; the message names the bad field."""
         key = (tool.name, repr(tool.input_schema)) if tool.plugin is None else (tool.name, self._hash(tool))
-        validator = self._validators.get(key)
-        if validator is None:
+        cached = self._validators.get(key)
+        if cached is None:
             cls = jsonschema.validators.validator_for(tool.input_schema, jsonschema.Draft202012Validator)
-            validator = cls(tool.input_schema)
-            self._validators[key] = validator
+            cached = self._validators[key] = (compile_checker(tool.input_schema), cls(tool.input_schema))
+        fast, validator = cached
         if not isinstance(args, dict):
             raise ToolArgumentError(f"{tool.name}: arguments must be an object, got {type(args).__name__}")
-        if validator.is_valid(args):
+        if (fast is not None and fast(args)) or validator.is_valid(args):
             return
         error = jsonschema.exceptions.best_match(validator.iter_errors(args))
         if error is not None:

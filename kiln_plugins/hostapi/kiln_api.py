@@ -15,7 +15,7 @@ OPTS = {"type": "object"}
 
 
 def _opts(value, fn: str) -> dict:
-    if value is None:
+    if value is None or value == []:  # an empty Lua table arrives as []
         return {}
     if not isinstance(value, dict):
         raise UsageError(f"{fn}: options must be a table/object, got {type(value).__name__}")
