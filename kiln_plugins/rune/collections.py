@@ -241,6 +241,12 @@ def _dq_remove(d, i):
     return V.Some(x)
 
 
+def _dq_truncate(d, n):
+    n = want_int(n, "VecDeque::truncate")
+    while len(d) > max(0, n):
+        d.pop()
+
+
 DEQUE_METHODS = {
     "len": len, "is_empty": lambda d: not d, "push_back": _dq_push_back,
     "push_front": _dq_push_front, "pop_back": lambda d: V.Some(d.pop()) if d else V.NONE,
@@ -250,7 +256,7 @@ DEQUE_METHODS = {
     "remove": _dq_remove, "iter": _iter, "into_iter": _iter, "contains": _contains,
     "clear": lambda d: d.clear(), "extend": lambda d, items: _extend(d, items),
     "clone": lambda d: V.VecDeque(d), "eq": lambda a, b: V.equal(a, b),
-    "truncate": lambda d, n: [d.pop() for _ in range(max(0, len(d) - want_int(n, "truncate")))] and None,
+    "truncate": lambda d, n: _dq_truncate(d, n),
     "rotate_left": lambda d, n: d.rotate(-want_int(n, "rotate_left")),
     "rotate_right": lambda d, n: d.rotate(want_int(n, "rotate_right")),
 }

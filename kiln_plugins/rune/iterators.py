@@ -298,7 +298,8 @@ ITERATOR_METHODS = {
     "min": _extreme(-1), "max": _extreme(1),
     "min_by_key": _extreme(-1, key=True), "max_by_key": _extreme(1, key=True),
     "min_by": _extreme(-1, comparator=True), "max_by": _extreme(1, comparator=True),
-    "sum": _sum, "product": _product, "collect": collect, "partition": _partition,
+    "sum": lambda it: _sum(it), "product": lambda it: _product(it),
+    "collect": lambda it: collect(it), "partition": _partition,
     "unzip": _unzip, "cycle": _cycle, "cloned": lambda it: it, "copied": lambda it: it,
     "join": _join_iter,
 }

@@ -14,6 +14,14 @@ from .natives import drain
 __all__ = ["TABLES", "FUNCTIONS", "okey", "set_key"]
 
 
+def _hashable(k, what: str):
+    try:
+        hash(k)
+    except TypeError:
+        raise V.RuneError(f"`{V.type_name(k)}` cannot be {what}") from None
+    return k
+
+
 def okey(o, k):
     """The stored form of key ``k`` for Object/HashMap ``o`` (RuneError when unusable)."""
     if type(o) is V.Object:
@@ -22,9 +30,7 @@ def okey(o, k):
         raise V.RuneError(f"an Object key must be a String, found `{V.type_name(k)}`")
     if type(k) is V.RString:
         return V.RString(k.s)  # a key never changes through an alias
-    if type(k) in (list, V.Object, V.HashMap, V.HashSet, V.VecDeque):
-        raise V.RuneError(f"`{V.type_name(k)}` cannot be a HashMap key")
-    return k
+    return _hashable(k, "a HashMap key")
 
 
 def _out_key(o, k):
@@ -99,9 +105,7 @@ def set_key(k):
     """The stored form of HashSet element ``k``."""
     if type(k) is V.RString:
         return V.RString(k.s)
-    if type(k) in (list, V.Object, V.HashMap, V.HashSet, V.VecDeque):
-        raise V.RuneError(f"`{V.type_name(k)}` cannot be in a HashSet")
-    return k
+    return _hashable(k, "in a HashSet")
 
 
 def _set_insert(s, x):
@@ -127,6 +131,12 @@ def _set_extend(s, items):
         _set_insert(s, x)
 
 
+def _want_set(b):
+    if type(b) is not V.HashSet:
+        raise V.RuneError(f"expected a HashSet, found `{V.type_name(b)}`")
+    return b
+
+
 def _set_op(f):
     def op(a, b):
         if type(b) is not V.HashSet:
@@ -145,7 +155,8 @@ SET_METHODS = {
     "difference": _set_op(lambda a, b: [x for x in a if x not in b]),
     "symmetric_difference": _set_op(lambda a, b: [*(x for x in a if x not in b),
                                                   *(x for x in b if x not in a)]),
-    "is_subset": lambda a, b: set.issubset(a, b), "is_superset": lambda a, b: set.issuperset(a, b),
+    "is_subset": lambda a, b: set.issubset(a, _want_set(b)),
+    "is_superset": lambda a, b: set.issuperset(a, _want_set(b)),
 }
 
 

@@ -122,8 +122,8 @@ def rem(a, b):
                 _ovf()
             return a - b * _trunc_div(a, b)
         if ta is float:
-            if b == 0.0:
-                return float("nan")
+            if b == 0.0 or not math.isfinite(a):
+                return math.nan
             return math.fmod(a, b)
     _unsupported("%", a, b)
 

@@ -172,7 +172,7 @@ def _signum(a):
 INT_METHODS = {
     "abs": _int_abs, "pow": _int_pow, "min": _int_min, "max": _int_max, "clamp": _clamp,
     "to_string": _to_string, "signum": _signum, "is_positive": lambda a: a > 0,
-    "is_negative": lambda a: a < 0, "to_float": float, "to_f64": float,
+    "is_negative": lambda a: a < 0, "to_float": lambda a: float(a), "to_f64": lambda a: float(a),
     "rem_euclid": _rem_euclid, "cmp": _cmp, "partial_cmp": _partial_cmp, "eq": _eq,
     "ne": lambda a, b: not V.equal(a, b), "clone": lambda a: a,
     "count_ones": lambda a: bin(a & 0xFFFFFFFFFFFFFFFF).count("1"),
@@ -254,9 +254,10 @@ FLOAT_METHODS = {
     "is_finite": math.isfinite, "to_integer": _to_integer, "to_i64": _to_integer,
     "signum": lambda x: x if x != x else math.copysign(1.0, x),
     "exp": lambda x: _safe(math.exp, x), "ln": _ln, "log10": lambda x: _ln(x) / math.log(10),
-    "log2": lambda x: _ln(x) / math.log(2), "sin": math.sin, "cos": math.cos,
-    "tan": math.tan, "atan": math.atan, "atan2": lambda y, x: math.atan2(y, x),
-    "hypot": lambda a, b: math.hypot(a, b), "is_sign_negative": lambda x: math.copysign(1, x) < 0,
+    "log2": lambda x: _ln(x) / math.log(2), "sin": lambda x: _domain(math.sin, x),
+    "cos": lambda x: _domain(math.cos, x), "tan": lambda x: _domain(math.tan, x),
+    "atan": math.atan, "atan2": lambda y, x: math.atan2(y, _float_args("atan2")(y, x)),
+    "hypot": lambda a, b: math.hypot(a, _float_args("hypot")(a, b)), "is_sign_negative": lambda x: math.copysign(1, x) < 0,
     "is_sign_positive": lambda x: math.copysign(1, x) > 0, "partial_cmp": _partial_cmp,
     "eq": _eq, "clone": lambda x: x, "to_degrees": math.degrees, "to_radians": math.radians,
     "acos": lambda x: math.acos(x) if -1 <= x <= 1 else math.nan,
@@ -272,17 +273,28 @@ FLOAT_METHODS = {
 
 
 def _float_rem_euclid(a, b):
-    r = math.fmod(a, b) if b != 0 else math.nan
+    if b == 0 or not math.isfinite(a) or b != b:
+        return math.nan
+    r = math.fmod(a, b)
     return r + abs(b) if r < 0 else r
 
 
 def _float_div_euclid(a, b):
     if b == 0:
         return math.nan if a == 0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    if not math.isfinite(a / b):
+        return a / b
     q = float(math.trunc(a / b))
     if math.fmod(a, b) < 0:
         return q - 1 if b > 0 else q + 1
     return q
+
+
+def _domain(f, x):
+    try:
+        return f(x)
+    except ValueError:
+        return math.nan
 
 
 def _safe(f, x):

@@ -127,11 +127,19 @@ def _splitn(r: V.RString, n, pat):
     n = want_int(n, "String::splitn")
     if n <= 0:
         return V.Iterator(())
+    if not text:  # Rust splits "" between every char: "", "a", "b", ""
+        parts = ["", *r.s, ""]
+        if n < len(parts):
+            head = parts[:n - 1]
+            parts = head + [r.s[len("".join(head)):]]
+        return V.Iterator(V.RString(p) for p in parts)
     return V.Iterator(V.RString(p) for p in r.s.split(text, n - 1))
 
 
 def _split_once(r: V.RString, pat):
     text = text_of(pat, "String::split_once")
+    if not text:
+        return V.Some(V.Tuple([V.RString(""), V.RString(r.s)]))
     a, sep, b = r.s.partition(text)
     if not sep:
         return V.NONE
@@ -180,8 +188,11 @@ def _get(r: V.RString, rng):
     s = r.s
     n = byte_len(s)
     a = 0 if rng.start is None else rng.start
-    b = n if rng.end is None else rng.end + (1 if rng.inclusive else 0)
-    if not (type(a) is int and type(b) is int and 0 <= a <= b <= n):
+    b = n if rng.end is None else rng.end
+    if type(a) is not int or type(b) is not int:
+        raise V.RuneError("String::get expects a range of integers")
+    b += 1 if rng.inclusive and rng.end is not None else 0
+    if not 0 <= a <= b <= n:
         return V.NONE
     try:
         return V.Some(V.RString(s[char_index(s, a, "get"):char_index(s, b, "get")]))
@@ -200,7 +211,7 @@ def _char_at(r: V.RString, i):
 
 
 def _parse(r: V.RString, generics=("i64",)):
-    kind = generics[0].split("::")[-1] if generics else "i64"
+    kind = generics[0].split("::")[-1] if generics and type(generics) is tuple else "i64"
     s = r.s
     if kind in ("i64", "u64", "usize", "i32", "u32", "u8", "isize", "i16", "u16", "i8"):
         return parse_int(s)
@@ -280,7 +291,7 @@ STRING_METHODS = {
     "to_ascii_uppercase": lambda r: V.RString("".join(c.upper() if c.isascii() else c for c in r.s)),
     "to_ascii_lowercase": lambda r: V.RString("".join(c.lower() if c.isascii() else c for c in r.s)),
     "eq_ignore_ascii_case": _eq_ignore_ascii_case,
-    "repeat": _repeat, "get": _get, "char_at": _char_at, "parse": _parse,
+    "repeat": _repeat, "get": _get, "char_at": _char_at, "parse": lambda r: _parse(r),
     "clone": lambda r: _new(r.s), "to_string": lambda r: _new(r.s),
     "to_owned": lambda r: _new(r.s), "as_str": lambda r: r, "into_string": lambda r: r,
     "capacity": lambda r: byte_len(r.s), "reserve": lambda r, n: None,
@@ -309,8 +320,9 @@ def _bytes_push(b: V.Bytes, x):
 
 
 def _bytes_extend(b: V.Bytes, other):
-    data = other.b if type(other) is V.Bytes else bytes(want_int(x, "Bytes::extend") & 0xFF
-                                                         for x in other)
+    from .ops import iterate
+    data = other.b if type(other) is V.Bytes else bytes(_byte(x, "Bytes::extend")
+                                                         for x in iterate(other))
     current().alloc(len(data))
     b.b.extend(data)
 

@@ -6,7 +6,11 @@ import math
 import os
 from pathlib import Path
 
+import itertools
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiln_plugins.errors import LimitExceeded
 from kiln_plugins.limits import Limits
@@ -67,6 +71,60 @@ def test_no_method_returns_python_none():
     assert ran > 300
 
 
+# ---------------------------------------------------------------- robustness on any input
+
+scalars = st.one_of(
+    st.sampled_from([0, 1, -1, 7, 64, 300, V.I64_MAX, V.I64_MIN]),
+    st.sampled_from([0.0, -0.0, 1.5, math.inf, -math.inf, math.nan, 1e308]),
+    st.booleans(), st.sampled_from("aZ5 ñ\x00").map(V.Char),
+    st.sampled_from(["", "a", "abc", "ñé", "-5", "a,b", " x "]).map(s),
+    st.just(V.NONE), st.just(V.UNIT),
+    st.sampled_from([lambda *a: True, lambda *a: a[0] if a else 1, lambda *a: V.LESS,
+                     lambda *a: V.Some(1)]).map(fn),
+    st.builds(V.Range, st.sampled_from([0, 1, None, V.Char("a")]),
+              st.sampled_from([3, None, -2, V.Char("c")]), st.booleans()),
+)
+rune_values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(V.Tuple),
+    inner.map(V.Some), inner.map(V.Ok), inner.map(V.Err)), max_leaves=6)
+METHODS = sorted(((t, name) for t, table in methods.TABLES.items() for name in table),
+                 key=lambda p: (p[0].__name__, p[1]))
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(METHODS), st.integers(0, 2), st.lists(rune_values, max_size=2))
+def test_methods_fail_only_with_rune_errors(method, receiver, args):
+    """Any arguments: a Rune value back, or a Rune error, panic or limit — never a crash."""
+    t, name = method
+    recv = {V.Iterator: lambda: V.Iterator([1, 2, 3])}.get(t, lambda: V.clone(
+        [v for v in SAMPLE_RECEIVERS[t]][receiver % len(SAMPLE_RECEIVERS[t])]))()
+    meter = Meter(Limits(instructions=100_000), "fuzz")
+    token = meter.activate()
+    try:
+        result = methods.TABLES[t][name](recv, *args)
+        if type(result) is V.Iterator:
+            list(itertools.islice(result, 20))
+        assert result is not None
+    except (V.RuneError, V.RunePanic, LimitExceeded):
+        pass
+    except TypeError as e:  # wrong arity: the unit reports "wrong number of arguments"
+        assert "positional argument" in str(e) or "takes" in str(e), e
+    finally:
+        meter.deactivate(token)
+
+
+SAMPLE_RECEIVERS = {
+    int: [5, -3, 0], float: [2.5, math.inf, math.nan], bool: [True], V.Char: [V.Char("a")],
+    V.RString: [s("a b,c"), s(""), s("ñé")], V.Bytes: [V.Bytes(b"ab")],
+    list: [[1, 2], [], [s("a"), s("b")]], V.Tuple: [V.Tuple([1, 2])],
+    V.Object: [V.Object([("a", 1)])], V.HashMap: [V.HashMap([(1, 2)])],
+    V.HashSet: [V.HashSet([1])], V.VecDeque: [V.VecDeque([1, 2])], V.Some: [V.Some(1)],
+    type(V.NONE): [V.NONE], V.Ok: [V.Ok(1)], V.Err: [V.Err(1)],
+    V.Range: [V.Range(0, 3, False), V.Range(V.Char("a"), V.Char("c"), True),
+              V.Range(2, None, False)],
+}
+
+
 # ---------------------------------------------------------------- String
 
 def test_string_methods():
@@ -94,6 +152,12 @@ def test_string_methods():
     assert call(s("hello"), "get", V.Range(1, 3, False)) == V.Some(s("el"))
     assert call(s("hello"), "get", V.Range(1, 30, False)) is V.NONE
     assert call(s("prefix-x"), "strip_prefix", s("prefix-")) == V.Some(s("x"))
+
+
+def test_empty_patterns_split_like_rust():
+    assert call(s("abc"), "split_once", s("")) == V.Some(V.Tuple([s(""), s("abc")]))
+    assert texts(call(s("abc"), "splitn", 3, s(""))) == ["", "a", "bc"]
+    assert texts(call(s("ab"), "split", s(""))) == ["", "a", "b", ""]
 
 
 def test_string_mutation_is_shared_by_aliases():

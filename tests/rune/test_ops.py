@@ -98,6 +98,7 @@ def test_float_arithmetic():
     assert ops.div(1.0, 4.0) == 0.25 and ops.rem(-7.5, 2.0) == -1.5
     assert ops.div(1.0, 0.0) == math.inf and ops.div(-1.0, 0.0) == -math.inf
     assert math.isnan(ops.div(0.0, 0.0)) and math.isnan(ops.rem(1.0, 0.0))
+    assert math.isnan(ops.rem(math.inf, 2.0)) and ops.rem(5.0, math.inf) == 5.0
 
 
 @pytest.mark.parametrize("op,sym", [
