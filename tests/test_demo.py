@@ -67,9 +67,13 @@ def test_dice_and_combat(demo_run):
     assert adv.startswith("2d20kh1 [") and " + 5 = " in adv
     start = section(demo_run.stdout, command_starting("run start_combat"))
     assert start.strip().startswith("## Round 1 — ") and "| Captain Vex | 27/27 |" in start
-    hurt = section(demo_run.stdout, "run damage name=Ana amount=7")
-    assert "| Ana | 11/18 |" in hurt
-    assert "## Round 1 — " in section(demo_run.stdout, "run next_turn")
+    first = start.split("## Round 1 — ")[1].split("'s turn")[0]
+    hurt = section(demo_run.stdout, "run damage name=Ana amount=7").strip()
+    assert hurt.startswith(f"Round 1 — {first}'s turn: ") and "Ana 11/18" in hurt
+    assert "Bo 22/22 [prone (1)]" in section(demo_run.stdout, "run set_condition name=Bo condition=prone rounds=1")
+    round_two = demo_run.stdout.split("$ cru run next_turn\n")[3]
+    assert round_two.startswith(f"## Round 2 — {first}'s turn")
+    assert "| Ana | 11/18 |" in round_two and "| Bo | 22/22 |  |" in round_two  # prone wore off
 
 
 def test_written_notes_and_reports(demo_run):
