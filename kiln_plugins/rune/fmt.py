@@ -332,6 +332,8 @@ def _render(value, kind: str, alt: bool, precision) -> tuple[str, bool]:
             value = float(value)
         elif t is not float:
             raise V.RuneError(f"`{{:e}}` needs a number, found `{V.type_name(value)}`")
+        if not math.isfinite(value):
+            return float_str(value), True
         if precision is not None:
             m, _, e = f"{value:.{precision}e}".partition("e")
         else:

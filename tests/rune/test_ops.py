@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiln_plugins.rune import ops
 from kiln_plugins.rune import values as V
+from kiln_plugins.rune.fmt import format_args
 
 MAX, MIN = V.I64_MAX, V.I64_MIN
 i64s = st.integers(MIN, MAX)
@@ -335,3 +337,53 @@ def test_iterate_values():
         ops.iterate(s("abc"))
     with pytest.raises(V.RuneError, match="`RangeTo` is not iterable"):
         ops.iterate(V.Range(None, 3, False))
+
+
+# ---------------------------------------------------------------- robustness on any input
+
+leaves = st.one_of(
+    st.sampled_from([0, 1, -1, 63, 64, MAX, MIN]),
+    st.sampled_from([0.0, -0.0, 2.5, math.inf, -math.inf, math.nan]), st.booleans(),
+    st.sampled_from("a ñ").map(V.Char), st.sampled_from(["", "ab", "é"]).map(V.RString),
+    st.just(V.NONE), st.just(V.UNIT),
+    st.builds(V.Range, st.sampled_from([0, None, V.Char("a")]),
+              st.sampled_from([2, None, V.Char("c")]), st.booleans()),
+)
+values_ = st.recursive(leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(V.Tuple),
+    inner.map(V.Some), inner.map(V.Err),
+    st.dictionaries(st.sampled_from("ab"), inner, max_size=2).map(V.Object)), max_leaves=6)
+BINARY = [ops.add, ops.add_assign, ops.sub, ops.mul, ops.div, ops.rem, ops.band, ops.bor,
+          ops.bxor, ops.shl, ops.shr, ops.eq, ops.ne, ops.lt, ops.le, ops.gt, ops.ge, ops.cmp,
+          ops.index_get]
+UNARY = [ops.neg, ops.not_, ops.display, ops.debug, ops.try_, ops.type_of, V.clone,
+         lambda v: list(itertools.islice(ops.iterate(v), 5)),
+         lambda v: ops.cast(v, "u8"), lambda v: ops.cast(v, "f64"), lambda v: ops.cast(v, "char")]
+SPECS = ["", "?", "#?", "x", ">5", "^4", ".2", "+", "05", "e", "#b", "*<7", "10.3"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.sampled_from(BINARY), values_, values_)
+def test_binary_operators_fail_only_with_rune_errors(op, a, b):
+    try:
+        op(a, b)
+    except (V.RuneError, V.EarlyReturn):
+        pass
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(UNARY), values_)
+def test_unary_operations_fail_only_with_rune_errors(op, v):
+    try:
+        op(v)
+    except (V.RuneError, V.EarlyReturn):
+        pass
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(SPECS), values_)
+def test_format_specs_fail_only_with_rune_errors(spec, v):
+    try:
+        assert isinstance(format_args("{:" + spec + "}", (v,), {}), str)
+    except V.RuneError:
+        pass
