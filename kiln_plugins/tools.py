@@ -153,11 +153,18 @@ class ToolRegistry:
         spec = self.kiln.plugins.active.get(tool.plugin) if tool.plugin else None
         tree = parent.tree if parent is not None else CallTree(
             self.kiln, write_mb=spec.limits.write_mb if spec else None, plugin=tool.plugin)
+        if tool.builtin is not None and parent is not None:
+            # A built-in tool has no powers of its own: called from a plugin it acts as that
+            # plugin, so tools.call("create_note") needs the caller's declared, approved kiln.write.
+            plugin, permissions, code_hash, limits = (parent.plugin, parent.permissions,
+                                                      parent.code_hash, parent.limits)
+        else:
+            plugin, permissions = tool.plugin or None, self.kiln.permissions_of(spec)
+            code_hash = self.kiln.approval_hash(spec) if spec else "builtin"
+            limits = spec.limits if spec else DEFAULT_LIMITS
         ctx = CallContext(
-            kiln=self.kiln, tree=tree, plugin=tool.plugin or None,
-            permissions=self.kiln.permissions_of(spec),
-            code_hash=self.kiln.approval_hash(spec) if spec else "builtin",
-            limits=spec.limits if spec else DEFAULT_LIMITS,
+            kiln=self.kiln, tree=tree, plugin=plugin, permissions=permissions,
+            code_hash=code_hash, limits=limits,
             caller=caller, chain=(*(parent.chain if parent else ()), name),
             test_mode=test_mode or bool(parent and parent.test_mode), on_log=self.kiln.on_log,
         )
