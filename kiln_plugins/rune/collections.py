@@ -9,7 +9,7 @@ from .fmt import display
 from .meter import WORD, current
 from .natives import TICK_EVERY, callback, drain, want_int
 
-__all__ = ["TABLES", "FUNCTIONS", "sort_values", "with_capacity", "ordering"]
+__all__ = ["TABLES", "FUNCTIONS", "sort_values", "with_capacity", "ordering", "ord_of", "join"]
 
 
 def _cmp(a, b) -> int:
@@ -17,7 +17,8 @@ def _cmp(a, b) -> int:
     return cmp(a, b)
 
 
-def _ord_of(v) -> int:
+def ord_of(v) -> int:
+    """-1/0/1 for an ``Ordering`` a comparator returned (RuneError for anything else)."""
     if type(v) is V.Variant and v.enum is V.ORDERING:
         return {"Less": -1, "Equal": 0, "Greater": 1}[v.name]
     raise V.RuneError(f"a comparator must return an Ordering, found `{V.type_name(v)}`")
@@ -29,7 +30,7 @@ def sort_values(items: list, key=None, comparator=None) -> None:
     current().tick(max(1, n * max(1, n.bit_length())) // TICK_EVERY + 1)
     if comparator is not None:
         f = callback(comparator)
-        items.sort(key=cmp_to_key(lambda a, b: _ord_of(f(a, b))))
+        items.sort(key=cmp_to_key(lambda a, b: ord_of(f(a, b))))
     elif key is not None:
         f = callback(key)
         keys = [f(x) for x in items]
@@ -104,7 +105,8 @@ def _dedup(v):
     v[:] = out
 
 
-def _join(v, sep):
+def join(v, sep):
+    """``[String].join(sep)``."""
     parts = []
     for x in v:
         if type(x) is not V.RString:
@@ -180,7 +182,7 @@ VEC_METHODS = {
     "iter": _iter, "into_iter": _iter, "contains": _contains,
     "sort": lambda v: sort_values(v), "sort_by": lambda v, f: sort_values(v, comparator=f),
     "sort_by_key": lambda v, f: sort_values(v, key=f), "sort_unstable": lambda v: sort_values(v),
-    "dedup": _dedup, "reverse": lambda v: v.reverse(), "join": _join, "clone": _clone_list,
+    "dedup": _dedup, "reverse": lambda v: v.reverse(), "join": join, "clone": _clone_list,
     "to_vec": _clone_list, "split_off": _split_off, "retain": _retain, "swap": _swap,
     "truncate": _truncate, "resize": _resize, "capacity": len, "reserve": lambda v, n: None,
     "shrink_to_fit": lambda v: None, "binary_search": _binary_search,

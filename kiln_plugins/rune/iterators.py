@@ -219,8 +219,8 @@ def _extreme(sign: int, key=None, comparator=None):
                 best, best_key = x, k
                 continue
             if cf is not None:
-                from .collections import _ord_of
-                c = _ord_of(cf(x, best))
+                from .collections import ord_of
+                c = ord_of(cf(x, best))
             else:
                 c = cmp(k, best_key)
             if (sign > 0 and c >= 0) or (sign < 0 and c < 0):
@@ -282,8 +282,8 @@ def _cycle(it):
 
 
 def _join_iter(it, sep):
-    from .collections import _join
-    return _join(drain(it), sep)
+    from .collections import join
+    return join(drain(it), sep)
 
 
 ITERATOR_METHODS = {

@@ -80,9 +80,9 @@ def _pop(r: V.RString):
 
 
 def _truncate(r: V.RString, n):
-    i = char_index(r.s, want_int(n, "String::truncate"), "String::truncate") \
-        if want_int(n, "String::truncate") <= byte_len(r.s) else len(r.s)
-    r.s = r.s[:i]
+    n = want_int(n, "String::truncate")
+    if n < byte_len(r.s):
+        r.s = r.s[:char_index(r.s, max(0, n), "String::truncate")]
 
 
 def _clear(r: V.RString):
@@ -228,11 +228,6 @@ def _parse(r: V.RString, generics=("i64",)):
     raise V.RuneError(f"cannot parse a String into `{kind}`")
 
 
-def _cmp(a, b):
-    from .scalars import _cmp as cmp
-    return cmp(a, b)
-
-
 def _chars(r: V.RString):
     return V.Iterator([V.Char(c) for c in r.s])
 
@@ -296,7 +291,7 @@ STRING_METHODS = {
     "to_owned": lambda r: _new(r.s), "as_str": lambda r: r, "into_string": lambda r: r,
     "capacity": lambda r: byte_len(r.s), "reserve": lambda r, n: None,
     "shrink_to_fit": lambda r: None, "reserve_exact": lambda r, n: None, "eq": lambda a, b: V.equal(a, b),
-    "cmp": _cmp, "is_char_boundary": lambda r, i: _is_boundary(r.s, i),
+    "is_char_boundary": lambda r, i: _is_boundary(r.s, i),
 }
 
 
