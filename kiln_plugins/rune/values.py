@@ -345,14 +345,13 @@ class Range:
 class Iterator:
     """A Rune iterator over a Python iterator ``it``; ``peeked`` holds a peeked item."""
 
-    __slots__ = ("it", "peeked", "double")
+    __slots__ = ("it", "peeked")
 
-    _EMPTY = object()
+    _EMPTY = object()  # `peeked` when nothing is peeked
 
-    def __init__(self, it, double=None):
+    def __init__(self, it):
         self.it = iter(it)
         self.peeked = Iterator._EMPTY
-        self.double = double  # a list when the iterator can run backwards (rev/next_back)
 
     def __iter__(self):
         return self
