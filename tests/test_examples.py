@@ -82,7 +82,7 @@ def test_every_tool_end_to_end(sample_kiln, capsys):
 
     stats = call("note_stats", "path=Home.md")
     assert stats["title"] == "Home" and stats["words"] > 20
-    assert call("folder_stats", "folder=Story")["notes"] == 4
+    assert call("folder_stats", "folder=Story")["notes"] == 5
 
     roll = call("roll_dice", "notation=4d6kh3", "seed=7")
     assert roll == run_tool(capsys, sample_kiln, "roll_dice", "notation=4d6kh3", "seed=7")
@@ -125,6 +125,7 @@ def test_every_tool_end_to_end(sample_kiln, capsys):
 
     report = call("check_consistency")
     assert any(v["word"] == "Brant" for v in report["variants"])
+    assert [t["text"] for t in report["link_texts"]] == ["Tom Reyes"]
     assert "## Dangling links" in report["report"]
 
     sim = call("simulate_playtests", "games=200", "seed=3")
