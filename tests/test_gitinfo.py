@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from kiln_plugins.gitinfo import note_history, note_version, repository_root
 from tests.plugin_helpers import add_plugin
 
 CODE = "function run(args) return {ok = true} end"
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
 def git(root: Path, *args: str) -> str:
