@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from .capabilities import approve_command, capability
 from .errors import ApprovalRequired, KilnError, UsageError
+from .manifest import NAME_PATTERN
 from .tools import annotations_for
 
 __all__ = ["AgentTool", "AGENT_TOOLS", "AGENT", "AGENT_CODE_HASH", "run_agent_tool", "approve_agent",
@@ -66,10 +67,12 @@ def _require_agent_approval(kiln) -> None:
 
 # -- note text --------------------------------------------------------------------------------
 def _frontmatter_end(lines: list[str]) -> int:
-    if not lines or lines[0].rstrip("\r\n") != "---":
+    # The same fences the note parser accepts (``---`` plus trailing blanks): a closing line the
+    # parser sees but this did not would put the mark in the body and hide who wrote the note.
+    if not lines or lines[0].rstrip(" \t\r\n") != "---":
         raise UsageError("plugin note must start with a '---' frontmatter line", path="(note)", line=1)
     for i in range(1, len(lines)):
-        if lines[i].rstrip("\r\n") in ("---", "..."):
+        if lines[i].rstrip(" \t\r\n") == "---":
             return i
     raise UsageError("plugin note frontmatter is not closed with '---'", path="(note)", line=1)
 
@@ -79,7 +82,13 @@ def with_generated_by(text: str, client: str) -> str:
     lines = text.splitlines(keepends=True)
     end = _frontmatter_end(lines)
     keep = [ln for ln in lines[1:end] if not _GENERATED_BY.match(ln)]
-    return "".join([lines[0], *keep, f"generated_by: {json.dumps(client)}\n", *lines[end:]])
+    marked = "".join([lines[0], *keep, f"generated_by: {json.dumps(client)}\n", *lines[end:]])
+    from .note import parse_note
+
+    if parse_note("plugins/_new.md", marked).frontmatter.get("generated_by") != client:
+        raise UsageError(f"cannot mark the note as generated_by {client!r}: its frontmatter hides "
+                         f"or repeats the key; write plain `key: value` lines", path="(note)", line=1)
+    return marked
 
 
 def _spec_of_text(text: str, note_id: str = "plugins/_new.md"):
@@ -144,12 +153,21 @@ def describe_plugin(kiln, args: dict, client: str) -> dict:
     return info
 
 
+def _new_note_id(spec) -> str:
+    """``plugins/NAME.md`` for a kebab-case name; a fixed id otherwise (a name is not a path).
+
+    An invalid name is still reported by validation; it must never reach the file system as
+    ``plugins/../../x.md`` on the way.
+    """
+    return f"plugins/{spec.name}.md" if re.fullmatch(NAME_PATTERN, spec.name) else "plugins/_invalid-name.md"
+
+
 def test_plugin(kiln, args: dict, client: str) -> dict:
     """Validate a plugin note given as text and run its tests in a throwaway kiln copy."""
     text = args["note"]
     spec = _spec_of_text(text)
     existing = kiln.plugins.get(spec.name)
-    note_id = existing.note_id if existing is not None and existing.source == "kiln" else f"plugins/{spec.name}.md"
+    note_id = existing.note_id if existing is not None and existing.source == "kiln" else _new_note_id(spec)
     return _test_report(kiln, text, note_id)
 
 
@@ -180,7 +198,7 @@ def create_plugin(kiln, args: dict, client: str) -> dict:
     _require_agent_approval(kiln)
     spec = _spec_of_text(args["note"])
     clash = next((s for s in kiln.plugins.all if s.name == spec.name and s.source == "kiln"), None)
-    note_id = f"plugins/{spec.name}.md"
+    note_id = _new_note_id(spec)
     if clash is not None:
         raise UsageError(f"plugin '{spec.name}' already exists at {clash.note_id}; use update_plugin")
     if (kiln.root / note_id).exists():

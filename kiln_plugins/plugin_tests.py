@@ -59,7 +59,10 @@ class throwaway_kiln:
             shutil.copytree(self.root, copy, ignore=_ignore, symlinks=True)
         else:
             copy.mkdir()
+        from .kiln_writer import check_note_id
+
         for note_id, text in self.extra.items():
+            check_note_id(note_id)  # an extra note is a note id, never a way out of the copy
             target = copy / note_id
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
