@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Commit", "NoteVersion", "repository_root", "note_history", "note_version"]
+__all__ = ["Commit", "NoteVersion", "repository_root", "note_history", "note_version", "version_stamp"]
 
 _SEP = "\x1f"
 _FORMAT = _SEP.join(["%H", "%h", "%an", "%aI", "%s"])
@@ -128,3 +128,21 @@ def note_version(file: str | Path) -> NoteVersion | None:
     commits = _parse_log(log)
     tracked = _git(root, "ls-files", "--error-unmatch", "--", rel) is not None
     return NoteVersion(commit=commits[0] if commits else None, dirty=bool(status.strip()), tracked=tracked)
+
+
+def version_stamp(file: str | Path) -> tuple:
+    """A cheap fingerprint (no git process) that changes when ``note_version`` may: the file's
+    mtime and size and those of the nearest ``.git`` index (commits and staging touch it)."""
+    file = Path(file)
+    parts = []
+    for path in (file, *(d / ".git" / "index" for d in file.parents)):
+        try:
+            st = path.stat()
+        except OSError:
+            if path is file:
+                parts.append(None)
+            continue
+        parts.append((st.st_mtime_ns, st.st_size))
+        if path is not file:
+            break
+    return tuple(parts)

@@ -248,16 +248,14 @@ class Kiln:
 
     def plugin_commit(self, name: str) -> str | None:
         """The git version of a plugin's note for the audit log (``abc1234``, ``+dirty``), or None."""
-        from .gitinfo import note_version
+        from .gitinfo import note_version, version_stamp
 
         spec = self.plugins.get(name)
         if spec is None or spec.file is None:
             return None
-        key = (spec.file, spec.code_hash)
-        label = self._commits.get(key)
-        if label is None:
+        stamp = version_stamp(spec.file)  # a few stat calls; git runs only when it changed
+        cached = self._commits.get(spec.file)
+        if cached is None or cached[0] != stamp:
             version = note_version(spec.file)
-            label = version.label if version else ""
-            if version is None or not version.dirty:  # a dirty note may be committed any moment
-                self._commits[key] = label
-        return label or None
+            cached = self._commits[spec.file] = (stamp, version.label if version else None)
+        return cached[1]

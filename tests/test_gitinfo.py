@@ -125,3 +125,19 @@ def test_git_settings_from_a_cloned_kiln_run_nothing(repo, capsys, tmp_path):
     assert note_version(repo / "plugins/hello.md").dirty
     assert cru(capsys, repo, "plugins", "show", "hello")[0] == 0
     assert not marker.exists()
+
+
+def test_a_long_lived_kiln_sees_new_commits_and_edits(repo):
+    from kiln_plugins.kiln import Kiln
+
+    head = git(repo, "rev-parse", "--short", "HEAD").strip()
+    with Kiln.open(repo) as kiln:
+        assert kiln.plugin_commit("hello") == head
+        assert kiln.plugin_commit("hello") == head  # cached: nothing changed
+        note = repo / "plugins/hello.md"
+        note.write_text(note.read_text() + "\nEdited.\n")
+        assert kiln.plugin_commit("hello") == head + "+dirty"
+        git(repo, "commit", "-q", "-am", "edit hello")
+        new_head = git(repo, "rev-parse", "--short", "HEAD").strip()
+        assert kiln.plugin_commit("hello") == new_head != head
+        assert kiln.plugin_commit("no-such-plugin") is None
