@@ -10,6 +10,7 @@ import itertools
 
 from . import values as V
 from .fmt import debug
+from .maps import okey
 from .meter import current
 
 __all__ = ["index_get", "index_set", "field_get", "field_set", "tuple_get", "tuple_set",
@@ -61,12 +62,10 @@ def index_get(obj, i):
             return obj[k]
         raise V.RuneError(f"missing field `{k}` in object")
     elif t is V.HashMap:
-        try:
-            return obj[i]
-        except KeyError:
-            raise V.RuneError(f"missing key {debug(i)} in HashMap") from None
-        except TypeError:
-            raise V.RuneError(f"`{type_name(i)}` cannot be a HashMap key") from None
+        k = okey(obj, i)
+        if k in obj:
+            return obj[k]
+        raise V.RuneError(f"missing key {debug(i)} in HashMap")
     elif t is V.RString and type(i) is V.Range:
         a, b = _slice_bounds(i, len(obj.s))
         return V.RString(obj.s[a:b])
@@ -103,12 +102,10 @@ def index_set(obj, i, v) -> None:
         obj[k] = v
         return
     if t is V.HashMap:
-        try:
-            if i not in obj:
-                current().alloc(2 * 8, 2 * 8 * len(obj))
-            obj[i] = v
-        except TypeError:
-            raise V.RuneError(f"`{type_name(i)}` cannot be a HashMap key") from None
+        k = okey(obj, i)
+        if k not in obj:
+            current().alloc(2 * 8, 2 * 8 * len(obj))
+        obj[k] = v
         return
     raise V.RuneError(f"the index set operation `{type_name(obj)}[{type_name(i)}] = "
                       f"{type_name(v)}` is not supported")

@@ -16,6 +16,8 @@ __all__ = ["TABLES", "FUNCTIONS", "okey", "set_key"]
 
 def _hashable(k, what: str):
     try:
+        if type(k) is float:  # Rune does not hash floats
+            raise TypeError
         hash(k)
     except TypeError:
         raise V.RuneError(f"`{V.type_name(k)}` cannot be {what}") from None

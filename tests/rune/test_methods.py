@@ -297,6 +297,10 @@ def test_hashmap_keys_are_values_and_string_keys_are_copied():
     assert call(m, "contains_key", 7)
     with pytest.raises(V.RuneError, match="`Vec` cannot be a HashMap key"):
         call(m, "insert", [1], 0)
+    with pytest.raises(V.RuneError, match="`f64` cannot be a HashMap key"):
+        call(m, "insert", 1.5, 0)
+    with pytest.raises(V.RuneError, match="`Tuple` cannot be in a HashSet"):
+        call(V.HashSet(), "insert", V.Tuple([[1]]))
     built = native("HashMap::from_iter")([V.Tuple([s("a"), 1])])
     assert call(built, "get", s("a")) == V.Some(1)
 
