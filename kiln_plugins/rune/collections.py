@@ -259,6 +259,7 @@ DEQUE_METHODS = {
     "clear": lambda d: d.clear(), "extend": lambda d, items: _extend(d, items),
     "clone": lambda d: V.VecDeque(d), "eq": lambda a, b: V.equal(a, b),
     "truncate": lambda d, n: _dq_truncate(d, n),
+    "reserve": lambda d, n: None, "capacity": len,
     "rotate_left": lambda d, n: d.rotate(-want_int(n, "rotate_left")),
     "rotate_right": lambda d, n: d.rotate(want_int(n, "rotate_right")),
 }

@@ -147,6 +147,7 @@ def _build_natives() -> dict:
     out["ops::cmp"] = lambda a, b: _ordering(ops.cmp(a, b))
     out["ops::partial_cmp"] = _partial_cmp
     out["ops::hash"] = _hash
+    out["any::Type::of_val"] = ops.type_of
     for path in list(out):
         out.setdefault("std::" + path, out[path])
     return out
