@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiln_plugins.cli import main
 from kiln_plugins.plugin_tests import run_plugin_tests, throwaway_kiln
@@ -138,3 +140,55 @@ def test_every_tool_end_to_end(sample_kiln, capsys):
     code, out, _ = cru(capsys, sample_kiln, "tools", "list", "--json")
     sample_tools = {t["name"] for t in json.loads(out) if t["plugin"] and not t["plugin"].startswith("std-")}
     assert sample_tools == called, f"tools without an end-to-end check: {sample_tools - called}"
+
+
+# -- the dice roller's notation, as a property ------------------------------------------------
+
+SIDES = [2, 3, 4, 6, 8, 10, 12, 20, 100]
+
+
+@st.composite
+def dice_term(draw):
+    if draw(st.booleans()):
+        value = draw(st.integers(0, 50))
+        return str(value), {"flat": value}
+    count = draw(st.integers(1, 6))
+    sides = draw(st.sampled_from(SIDES))
+    keep = draw(st.sampled_from(["", "kh", "kl", "dh", "dl"]))
+    n = draw(st.integers(0 if keep in ("dh", "dl") else 1, count)) if keep else count
+    explode = draw(st.booleans())
+    text = f"{count}d{sides}" + (f"{keep}{n}" if keep else "") + ("!" if explode else "")
+    kept = {"": count, "kh": n, "kl": n, "dh": count - n, "dl": count - n}[keep]
+    highest = keep in ("kh", "dl")
+    return text, {"count": count, "sides": sides, "kept": kept, "explode": explode,
+                  "highest": highest if keep else None}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(terms=st.lists(st.tuples(st.sampled_from(["+", "-"]), dice_term()), min_size=1, max_size=4),
+       seed=st.integers(-2**40, 2**40))
+def test_any_roll_adds_up(test_kiln, terms, seed):
+    notation = "".join(("" if i == 0 and sign == "+" else sign) + text for i, (sign, (text, _)) in enumerate(terms))
+    result = test_kiln.registry.call("roll_dice", {"notation": notation, "seed": seed}, caller="cli")
+    assert result == test_kiln.registry.call("roll_dice", {"notation": notation, "seed": seed}, caller="cli")
+    expected_total = 0
+    assert len(result["terms"]) == len(terms)
+    for (sign, (_, spec)), term in zip(terms, result["terms"]):
+        factor = -1 if sign == "-" else 1
+        assert term["sign"] == factor
+        if "flat" in spec:
+            assert term["subtotal"] == factor * spec["flat"]
+        else:
+            assert len(term["rolls"]) == spec["count"] and len(term["kept"]) == spec["kept"]
+            assert sorted(term["kept"] + term["dropped"]) == sorted(term["rolls"])
+            for roll in term["rolls"]:
+                assert roll >= 1 and (spec["explode"] or roll <= spec["sides"])
+            if term["kept"] and term["dropped"]:
+                if spec["highest"]:
+                    assert min(term["kept"]) >= max(term["dropped"])
+                else:
+                    assert max(term["kept"]) <= min(term["dropped"])
+            assert term["subtotal"] == factor * sum(term["kept"])
+        expected_total += term["subtotal"]
+    assert result["total"] == expected_total
+    assert result["breakdown"].endswith(f"= {expected_total}")
