@@ -2,7 +2,8 @@
 
 Two config files, both optional TOML: the user's ``config.toml`` (user config folder) and the
 kiln's ``.crucible/config.toml``. The user may lower or raise the system maximum limits; the
-kiln may only lower them (and the MCP rate limits) — a cloned kiln must not grant itself more.
+kiln may only lower them (and the MCP rate limits) and only raise the audit retention — a
+cloned kiln must not grant itself more, nor shrink the record of what its plugins did.
 
 ```toml
 [limits.maximum]        # system maximums (DESIGN §6 table)
@@ -181,6 +182,11 @@ def _apply(settings: Settings, path: Path, *, trusted: bool) -> Settings:
     retention = settings.audit_retention
     if "retention" in data.get("audit", {}):
         retention = _positive(source, data["audit"]["retention"], "audit.retention")
+        if not trusted and retention < settings.audit_retention:
+            # The audit log is the person's record of what plugins did: a cloned kiln must not
+            # shrink it so its own calls scroll out of sight.
+            raise source.error("audit.retention", f"a kiln config may only raise this "
+                                                  f"({settings.audit_retention}), not lower it to {retention}")
 
     rate = settings.rate
     mcp = data.get("mcp", {})

@@ -68,7 +68,9 @@ class StateStore:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA trusted_schema = OFF")
             _migrate(self._db)
+            _refuse_planted_schema(self._db, self.path)
         self.audit = AuditLog(self, retention=retention)
 
     # -- the one connection ----------------------------------------------------------------
@@ -263,6 +265,22 @@ def _check_key(key: Any) -> None:
 
 def _busy(plugin: str, seconds: float) -> KilnError:
     return KilnError(f"state of plugin '{plugin}' is busy: another call held it for {seconds:g} s")
+
+
+def _refuse_planted_schema(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a state.db holding triggers or views: this tool never creates any.
+
+    A cloned kiln may ship its own ``.crucible/state.db``; a trigger there runs on our own
+    inserts and could erase the audit rows of its plugin's calls or copy one plugin's state
+    into another's. The file is the person's data, so it is not altered — only refused.
+    """
+    rows = db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+                      "ORDER BY type, name").fetchall()
+    if rows:
+        kind, name = rows[0]
+        db.close()
+        raise KilnError(f"{path}: holds a {kind} '{name}' that cru never creates (a planted database?); "
+                        f"refusing to use it — remove the {kind} or move the file away")
 
 
 def _migrate(db: sqlite3.Connection) -> None:
