@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jsonschema
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kiln_plugins.fast_schema import compile_checker
@@ -38,10 +38,22 @@ def test_fast_yes_implies_jsonschema_yes(schema, value):
         assert jsonschema.Draft202012Validator(schema).is_valid(value), (schema, value)
 
 
+def _has_nan(v) -> bool:
+    if isinstance(v, float):
+        return v != v
+    if isinstance(v, dict):
+        return any(_has_nan(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_nan(x) for x in v)
+    return False
+
+
 @settings(max_examples=200, deadline=None)
 @given(schemas, json_values)
-def test_fast_path_agrees_on_most_values(schema, value):
+def test_fast_path_agrees_except_on_nan(schema, value):
     # Not required for safety, but a checker that says False too often would be useless.
+    # NaN is the one deliberate difference: the fast path refuses it and lets jsonschema decide.
+    assume(not _has_nan(value))
     check = compile_checker(schema)
     assert check(value) == jsonschema.Draft202012Validator(schema).is_valid(value), (schema, value)
 
