@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_note
+from tests.conftest import write_note
 from kiln_plugins.context import MAX_TOOL_DEPTH
 from kiln_plugins.errors import ApprovalRequired, CapabilityError, KilnError, LimitExceeded
 from kiln_plugins.kiln import Kiln

@@ -17,7 +17,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from click.testing import CliRunner
 
-from conftest import write_note
+from tests.conftest import write_note
 from kiln_plugins.cli import cli
 from kiln_plugins.config import RateLimit
 from kiln_plugins.errors import LimitExceeded

@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from conftest import write_note
+from tests.conftest import write_note
 from kiln_plugins.kiln import Kiln
 from kiln_plugins.watch import ReloadReport, note_filter, reload_kiln
 

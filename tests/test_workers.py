@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import write_note
+from tests.conftest import write_note
 from kiln_plugins.errors import ApprovalRequired, LimitExceeded, PluginRuntimeError, ToolArgumentError
 from kiln_plugins.kiln import Kiln
 from kiln_plugins.worker_wire import error_from_data, error_to_data
