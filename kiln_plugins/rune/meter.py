@@ -96,7 +96,7 @@ class Meter:
         if holder > self.limit_bytes:
             self._exceeded()
         self.pending += nbytes
-        if self.pending >= self.checkpoint:
+        if self.pending >= self.checkpoint or self.allocated + nbytes > self.limit_bytes:
             self.measure()
 
     def fresh(self, nbytes: int) -> None:
@@ -107,7 +107,11 @@ class Meter:
             self.alloc(nbytes)
 
     def measure(self) -> None:
-        """Measure what the run holds now (see the module docstring) and check the limit."""
+        """Measure what the run holds now (see the module docstring) and check the limit.
+
+        Fast paths may add their charges to ``allocated`` directly and call :meth:`alloc`
+        once it would pass the limit: the measurement then replaces the running sum.
+        """
         self.pending = 0
         held = (sys.getallocatedblocks() - self.blocks) * BLOCK
         if self.baseline is not None:

@@ -14,6 +14,7 @@ from .access import (field_get, field_set, index_get, index_set, iterate, range_
                      tuple_get, tuple_set)
 from .fmt import debug, display
 from .meter import current
+from .strings import append_text
 from .typecheck import cast, is_type, type_named, type_of
 
 __all__ = [
@@ -61,8 +62,7 @@ def add(a, b):
 def add_assign(a, b):
     """``a += b``: like ``add`` but a String grows in place (seen through every alias)."""
     if type(a) is V.RString and type(b) is V.RString:
-        current().alloc(len(b.s), len(a.s) + len(b.s))
-        a.s += b.s
+        append_text(a, b.s)
         return a
     return add(a, b)
 

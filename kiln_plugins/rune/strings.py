@@ -8,7 +8,7 @@ from .meter import current
 from .natives import callback, metered, text_of, want_char, want_int, want_str
 from .scalars import parse_float, parse_int
 
-__all__ = ["TABLES", "GENERIC", "FUNCTIONS", "byte_len", "char_index"]
+__all__ = ["TABLES", "GENERIC", "FUNCTIONS", "byte_len", "char_index", "append_text"]
 
 
 def byte_len(s: str) -> int:
@@ -38,15 +38,25 @@ def _new(s: str) -> V.RString:
     return V.RString(s)
 
 
+def append_text(r: V.RString, t: str) -> None:
+    """Grow ``r`` by ``t`` in place, charging the meter.
+
+    Appending through a local lets CPython grow the only reference in place; ``r.s += t``
+    would copy the whole string every time (quadratic).
+    """
+    current().alloc(len(t), len(r.s) + len(t))
+    text = r.s
+    r.s = ""
+    text += t
+    r.s = text
+
+
 def _push(r: V.RString, c):
-    r.s += want_char(c, "String::push")
-    current().alloc(4, len(r.s))
+    append_text(r, want_char(c, "String::push"))
 
 
 def _push_str(r: V.RString, other):
-    t = want_str(other, "String::push_str")
-    current().alloc(len(t), len(r.s) + len(t))
-    r.s += t
+    append_text(r, want_str(other, "String::push_str"))
 
 
 def _insert(r: V.RString, at, c):

@@ -626,6 +626,23 @@ def test_string_growth_in_place_is_charged():
         run_metered(Limits(memory_mb=2), grow)
 
 
+def test_fast_path_charges_are_replaced_by_a_measurement():
+    """Inline pushes add to ``allocated`` and call alloc at the limit; churn is forgiven."""
+    meter = Meter(Limits(memory_mb=1), "p")
+    meter.allocated = meter.limit_bytes  # a million bytes of pushes into dropped vectors
+    meter.alloc(8)  # measured: the run holds far less, so no limit
+    assert meter.allocated < meter.limit_bytes
+
+
+def test_push_str_grows_in_place():
+    text = s("")
+    alias = text
+    for _ in range(1000):
+        call(text, "push_str", s("abc"))
+        ops.add_assign(text, s("d"))
+    assert alias.s == "abcd" * 1000
+
+
 def test_meter_depth_and_current():
     meter = Meter(Limits(call_depth=2), "p")
     meter.enter()
