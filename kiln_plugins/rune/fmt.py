@@ -95,6 +95,7 @@ class _Debug:
         self.seen: set[int] = set()
 
     def fmt(self, v, level: int) -> str:
+        """Debug text of ``v`` nested ``level`` deep."""
         t = type(v)
         if t is int:
             return str(v)
@@ -133,6 +134,7 @@ class _Debug:
             self.seen.discard(key)
 
     def container(self, v, t, level: int) -> str:
+        """Debug text of a container (cycles are cut by ``fmt``)."""
         if t is list or t is V.VecDeque:
             return self.seq("[", "]", list(v), level)
         if t is V.Tuple:
@@ -159,6 +161,7 @@ class _Debug:
         return f"<{V.type_name(v)}>"
 
     def seq(self, open_: str, close: str, items: list, level: int) -> str:
+        """``open_ a, b close``, or one item per line when pretty."""
         if not items:
             return open_ + close
         if not self.pretty:
@@ -169,6 +172,7 @@ class _Debug:
 
     def pairs(self, open_: str, close: str, keys: list, vals: list, sep: str,
               level: int) -> str:
+        """``open_ k: v, … close``, or one pair per line when pretty."""
         if not keys:
             return open_ + close
         if not self.pretty:

@@ -9,6 +9,7 @@ float raises ``RuneError`` as Rune does (see :func:`equal`).
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 __all__ = [
     "RunePanic", "RuneError", "EarlyReturn", "Char", "RString", "Bytes", "Tuple", "UNIT",
@@ -247,13 +248,16 @@ NONE = _NoneType()
 
 # ---------------------------------------------------------------- user types
 
+@dataclass(frozen=True, slots=True, eq=False)  # identity: two `struct A` are distinct types
 class StructType:
-    """A struct declared in Rune: ``kind`` is "unit", "tuple" or "named"."""
+    """A struct declared in Rune."""
 
-    __slots__ = ("name", "kind", "fields")
-
-    def __init__(self, name: str, kind: str, fields: tuple = ()):
-        self.name, self.kind, self.fields = name, kind, tuple(fields)
+    name: str
+    """The struct's name as declared."""
+    kind: str
+    """"unit", "tuple" or "named"."""
+    fields: tuple = ()
+    """Field names in order (positions as strings for tuple structs)."""
 
     def __repr__(self) -> str:
         return f"StructType({self.name})"
@@ -279,13 +283,14 @@ class Struct:
         return hash((id(self.type), tuple(f.items()) if isinstance(f, dict) else tuple(f)))
 
 
+@dataclass(frozen=True, slots=True, eq=False)  # identity, like StructType
 class EnumType:
-    """An enum declared in Rune, with its variant names in order."""
+    """An enum declared in Rune."""
 
-    __slots__ = ("name", "variants")
-
-    def __init__(self, name: str, variants: tuple = ()):
-        self.name, self.variants = name, tuple(variants)
+    name: str
+    """The enum's name as declared."""
+    variants: tuple = ()
+    """Variant names in declaration order (their order is the enum's ordering)."""
 
     def __repr__(self) -> str:
         return f"EnumType({self.name})"
@@ -382,22 +387,15 @@ class Function:
         return f"Function({self.name})"
 
 
+@dataclass(frozen=True, slots=True)
 class Type:
     """A built-in type as a value (``i64``, ``String``, …) for ``is`` tests and ``as``."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
+    name: str
+    """The canonical type name (``i64`` for every integer type, ``f64`` for floats)."""
 
     def __repr__(self) -> str:
         return f"Type({self.name})"
-
-    def __eq__(self, other):
-        return type(other) is Type and other.name == self.name
-
-    def __hash__(self):
-        return hash(("type", self.name))
 
 
 # ---------------------------------------------------------------- std::cmp::Ordering
