@@ -15,6 +15,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ class Step:
     command: str
     """The cru arguments, as typed in a shell."""
     needs: str | None = None
-    """A plugin the step needs; without it the step is skipped with a note."""
+    """A plugin the step needs (or ``git``); without it the step is skipped with a note."""
     show: str = "output"
     """``output`` (as printed), ``field:NAME`` (one field of the JSON result) or ``note`` (the note at
     the result's ``path``)."""
@@ -73,6 +74,8 @@ STEPS: list[Step] = [
          "consistency-checker", "field:report"),
     Step("A short playtest simulation of rules/Pig.md", "run simulate_playtests games=600 seed=1",
          "playtest-simulator", "note"),
+    Step("Plugins are notes, versioned with git (the demo copy is committed first)",
+         "plugins history dice-roller", "git"),
     Step("The audit log: every call, with its capabilities", "audit --limit 6"),
 ]
 
@@ -85,6 +88,18 @@ def run_cru(argv: list[str]) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cru(argv)
     return code, out.getvalue(), err.getvalue()
+
+
+def commit_copy(kiln: Path) -> bool:
+    """Make the demo copy a git repository with one commit; False when git is not available."""
+    if shutil.which("git") is None:
+        return False
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Demo", "GIT_AUTHOR_EMAIL": "demo@example.org",
+           "GIT_COMMITTER_NAME": "Demo", "GIT_COMMITTER_EMAIL": "demo@example.org"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "Sample kiln with its example plugins"]):
+        if subprocess.run(["git", *args], cwd=kiln, env=env, capture_output=True).returncode != 0:
+            return False
+    return True
 
 
 def render(step: Step, out: str, kiln: Path) -> str:
@@ -111,7 +126,10 @@ def main() -> int:
         os.environ["CRU_KILN"] = str(kiln)
         os.environ.setdefault("COLUMNS", "120")
         sys.stdin = io.StringIO("")  # not a terminal: a missing approval fails instead of prompting
+        (kiln / ".gitignore").write_text(".crucible/\n", encoding="utf-8")
         present = set(discover(kiln, user_dir=Path(tmp) / "no-user-plugins").active)
+        if commit_copy(kiln):
+            present.add("git")
         failures, last_heading = 0, None
         for step in STEPS:
             if step.heading != last_heading:
@@ -119,7 +137,7 @@ def main() -> int:
                 last_heading = step.heading
             print(f"$ cru {step.command}")
             if step.needs and step.needs not in present:
-                print(f"(skipped: the {step.needs} plugin is not in sample_kiln)")
+                print(f"(skipped: {step.needs} is not available)")
                 continue
             code, out, err = run_cru(shlex.split(step.command))
             if code:

@@ -4,6 +4,7 @@ prompts, leaves sample_kiln untouched, and each step prints what the real plugin
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -89,3 +90,9 @@ def test_written_notes_and_reports(demo_run):
     balance = section(demo_run.stdout, command_starting("run simulate_playtests"))
     assert "| Steady | 20 |" in balance and "The first seat wins" in balance
     assert "simulate_playtests" in section(demo_run.stdout, "audit --limit 6")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_plugins_history_from_git(demo_run):
+    history = section(demo_run.stdout, "plugins history dice-roller")
+    assert "Sample kiln with its example plugins" in history and "uncommitted" not in history
