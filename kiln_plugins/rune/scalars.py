@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 from . import values as V
 from .fmt import display
@@ -62,34 +63,37 @@ def _sat(r: int) -> int:
     return MAX if r > MAX else MIN if r < MIN else r
 
 
-def _int2(name):
-    def check(a, b):
-        want_int(a, name)
-        return want_int(b, name)
-    return check
+_EXACT = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
+_FINISH = {"checked": lambda r: opt(_fits(r)), "wrapping": _wrap, "saturating": _sat}
 
 
-def _binary_ints():
-    ops = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
-    t = {}
-    for n, f in ops.items():
-        chk = _int2(n)
-        t[f"checked_{n}"] = (lambda f, chk: lambda a, b: opt(_fits(f(a, chk(a, b)))))(f, chk)
-        t[f"wrapping_{n}"] = (lambda f, chk: lambda a, b: _wrap(f(a, chk(a, b))))(f, chk)
-        t[f"saturating_{n}"] = (lambda f, chk: lambda a, b: _sat(f(a, chk(a, b))))(f, chk)
-    t["checked_div"] = lambda a, b: opt(_tdiv(a, want_int(b, "checked_div")))
-    t["checked_rem"] = lambda a, b: opt(_trem(a, want_int(b, "checked_rem")))
-    t["wrapping_div"] = lambda a, b: _wrap(_checked_div0(a, b, _tdiv_wrapping))
-    t["wrapping_rem"] = lambda a, b: _checked_div0(a, b, lambda x, y: 0 if y == -1 else _trem(x, y))
-    t["checked_pow"] = lambda a, e: opt(_pow(a, e))
-    t["wrapping_pow"] = lambda a, e: _wrap(pow(a, e, 1 << 64)) if type(e) is int and e >= 0 else _pow(a, e)
-    t["saturating_pow"] = lambda a, e: _sat_pow(a, e)
-    t["checked_neg"] = lambda a: opt(_fits(-a))
-    t["wrapping_neg"] = lambda a: _wrap(-a)
-    t["checked_abs"] = lambda a: opt(_fits(abs(a)))
-    t["wrapping_abs"] = lambda a: _wrap(abs(a))
-    t["saturating_abs"] = lambda a: _sat(abs(a))
-    return t
+def _mode_method(mode: str, name: str):
+    """``i64::{mode}_{name}``: the exact result, then checked/wrapped/saturated."""
+    exact, finish, what = _EXACT[name], _FINISH[mode], f"{mode}_{name}"
+
+    def method(a, b):
+        return finish(exact(a, want_int(b, what)))
+    return method
+
+
+def _wrapping_pow(a, e):
+    if type(e) is int and e >= 0:
+        return _wrap(pow(a, e, 1 << 64))
+    return _pow(a, e)  # raises: the exponent must be a u32
+
+
+INT_ARITH = {
+    **{f"{mode}_{name}": _mode_method(mode, name) for mode in _FINISH for name in _EXACT},
+    "checked_div": lambda a, b: opt(_tdiv(a, want_int(b, "checked_div"))),
+    "checked_rem": lambda a, b: opt(_trem(a, want_int(b, "checked_rem"))),
+    "wrapping_div": lambda a, b: _wrap(_checked_div0(a, b, _tdiv_wrapping)),
+    "wrapping_rem": lambda a, b: _checked_div0(a, b, lambda x, y: 0 if y == -1 else _trem(x, y)),
+    "checked_pow": lambda a, e: opt(_pow(a, e)), "wrapping_pow": _wrapping_pow,
+    "saturating_pow": lambda a, e: _sat_pow(a, e),
+    "checked_neg": lambda a: opt(_fits(-a)), "wrapping_neg": lambda a: _wrap(-a),
+    "checked_abs": lambda a: opt(_fits(abs(a))), "wrapping_abs": lambda a: _wrap(abs(a)),
+    "saturating_abs": lambda a: _sat(abs(a)),
+}
 
 
 def _tdiv_wrapping(a, b):
@@ -178,7 +182,7 @@ INT_METHODS = {
     "count_ones": lambda a: bin(a & 0xFFFFFFFFFFFFFFFF).count("1"),
     "leading_zeros": lambda a: 64 - (a & 0xFFFFFFFFFFFFFFFF).bit_length(),
     "trailing_zeros": lambda a: 64 if a == 0 else ((a & -a).bit_length() - 1),
-    **_binary_ints(),
+    **INT_ARITH,
 }
 
 
