@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,17 +26,29 @@ _OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({
 def _request(ctx, method: str, url, body=None, opts=None):
     if not isinstance(url, str):
         raise UsageError(f"http.{method.lower()}: url must be a string")
-    parts = urllib.parse.urlsplit(url)
+    fn = f"http.{method.lower()}"
+    if any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        raise UsageError(f"{fn}: the URL contains spaces or control characters: {url!r}")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise UsageError(f"{fn}: bad URL {url!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"http.{method.lower()}: only http(s) URLs with a host are allowed: {url!r}")
+        raise UsageError(f"{fn}: only http(s) URLs with a host are allowed: {url!r}")
+    if "@" in parts.netloc:
+        raise UsageError(f"{fn}: credentials in the URL are not allowed (send an Authorization header): {url!r}")
     host = parts.hostname.lower()
     hostport = f"{host}:{parts.port}" if parts.port else host
     allowed = {h.lower() for h in ctx.scope("net")}
     if host not in allowed and hostport not in allowed:
         raise CapabilityError(f"http: host '{host}' is not in this plugin's net permission "
                               f"({', '.join(sorted(allowed)) or 'none'})")
-    opts = opts or {}
-    headers = {str(k): str(v) for k, v in (opts.get("headers") or {}).items()}
+    opts = _table(opts, fn, "opts")
+    headers = {str(k): str(v) for k, v in _table(opts.get("headers"), fn, "opts.headers").items()}
+    if any(k.strip().lower() == "host" for k in headers):
+        # The Host header picks the site on a shared server or proxy: it must be the approved host.
+        raise CapabilityError(f"{fn}: setting the Host header is not allowed (it must match the approved host)")
     data = None
     if body is not None:
         if isinstance(body, (dict, list)):
@@ -45,18 +58,29 @@ def _request(ctx, method: str, url, body=None, opts=None):
         else:
             data = str(body).encode()
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    timeout = max(0.1, min(float(opts.get("timeout_ms", 10_000)) / 1000, ctx.remaining_seconds()))
+    try:
+        timeout = max(0.1, min(float(opts.get("timeout_ms", 10_000)) / 1000, ctx.remaining_seconds()))
+    except (TypeError, ValueError):
+        raise UsageError(f"{fn}: opts.timeout_ms must be a number, got {opts.get('timeout_ms')!r}") from None
     try:
         with _OPENER.open(req, timeout=timeout) as resp:
             payload = resp.read(MAX_RESPONSE_BYTES + 1)
             status, resp_headers = resp.status, dict(resp.headers.items())
     except urllib.error.HTTPError as e:
         payload, status, resp_headers = e.read(MAX_RESPONSE_BYTES + 1), e.code, dict(e.headers.items())
-    except (urllib.error.URLError, OSError, ValueError) as e:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
         raise KilnError(f"http.{method.lower()} {url}: {getattr(e, 'reason', e)}") from None
     if len(payload) > MAX_RESPONSE_BYTES:
         raise KilnError(f"http.{method.lower()} {url}: response larger than {MAX_RESPONSE_BYTES} bytes")
     return {"status": status, "headers": resp_headers, "body": payload.decode("utf-8", "replace")}
+
+
+def _table(value, fn: str, what: str) -> dict:
+    if value is None or value == []:  # an empty Lua table arrives as []
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{fn}: {what} must be a table/object, got {type(value).__name__}")
+    return value
 
 
 def get(ctx, url, opts=None):

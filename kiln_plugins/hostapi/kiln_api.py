@@ -87,7 +87,10 @@ def list_notes(ctx, opts=None):
 
 def search(ctx, query, opts=None):
     o = _opts(opts, "kiln.search")
-    limit = int(o.get("limit", 10))
+    limit = o.get("limit", 10)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 1 <= limit <= 10_000:
+        raise UsageError(f"kiln.search: limit must be a number from 1 to 10000, got {limit!r}")
+    limit = int(limit)
     hits = ctx.index.search(str(query), limit=limit, tag=o.get("tag"), path=o.get("path"))
     return [{"path": h.path, "title": h.title, "score": h.score, "snippet": h.snippet} for h in hits]
 
