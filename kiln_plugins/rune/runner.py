@@ -8,9 +8,44 @@ from typing import Callable, Iterable
 from ..errors import KilnError, LimitExceeded, RuneCompileError
 from ..limits import Limits
 from ..model import CodeChunk
+from . import parser
 from .unit import RuneUnit
 
-__all__ = ["run_file", "test_files"]
+__all__ = ["run_file", "test_files", "set_aside_unsupported"]
+
+
+def set_aside_unsupported(source: str) -> tuple[str, list[tuple[str, int, str]]]:
+    """Blank top-level items that use unsupported constructs (async, generators…).
+
+    Returns the source with those items replaced by empty lines (line numbers kept) and one
+    ``(item name, line, message)`` per item set aside, so a test file with a few async tests
+    still runs its other tests and reports the async ones as failed, by name. When any error
+    is not an "unsupported construct", the source is returned unchanged and compiling it
+    reports every error as usual.
+    """
+    tree, errors = parser.parse(source)
+    if not errors or tree is None or any("not supported" not in e.message for e in errors):
+        return source, []
+    lines = source.split("\n")
+    items = sorted(tree.items, key=lambda it: it.line)
+    starts = [it.line for it in items]
+    aside: dict[int, tuple[str, int, str]] = {}
+    for e in errors:
+        owner = max((it for it in items if it.line <= e.line), key=lambda it: it.line, default=None)
+        if owner is None:
+            return source, []
+        if owner.line not in aside:
+            aside[owner.line] = (getattr(owner, "name", "item"), owner.line, e.message)
+    def first_line(start: int) -> int:  # an item starts at its attributes and doc comments
+        while start > 1 and lines[start - 2].lstrip().startswith(("#[", "///")):
+            start -= 1
+        return start
+
+    for begin in aside:
+        end = min((first_line(s) for s in starts if s > begin), default=len(lines) + 1)
+        for i in range(first_line(begin) - 1, end - 1):
+            lines[i] = ""
+    return "\n".join(lines), sorted(aside.values(), key=lambda a: a[1])
 
 
 def _chunk(path) -> CodeChunk:
@@ -51,12 +86,17 @@ def test_files(paths: Iterable, *, limits: Limits, out: Callable[[str], None] = 
     passed = failed = 0
     for path in paths:
         try:
-            unit = RuneUnit([_chunk(path)], {}, limits, plugin=Path(path).stem,
+            chunk = _chunk(path)
+            source, aside = set_aside_unsupported(chunk.source)
+            unit = RuneUnit([CodeChunk(source, chunk.path)], {}, limits, plugin=Path(path).stem,
                             on_log=lambda level, line: None)
         except RuneCompileError as e:
             _report_compile(e, out)
             failed += 1
             continue
+        for name, line, message in aside:
+            failed += 1
+            out(f"test {path}::{name} ... FAILED: {path}:{line}: {message}")
         for name, ok, message in unit.run_tests():
             if ok:
                 passed += 1

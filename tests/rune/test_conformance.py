@@ -15,7 +15,7 @@ import pytest
 
 from kiln_plugins.limits import Limits
 from kiln_plugins.model import CodeChunk
-from kiln_plugins.rune import parser
+from kiln_plugins.rune.runner import set_aside_unsupported
 from kiln_plugins.rune.unit import RuneUnit
 
 CORE = ("literals int_ops bitwise_ops float ifs flow_control loops continue blocks for_loops "
@@ -28,23 +28,7 @@ KNOWN_FAILURES: dict[str, set[str]] = {}
 
 def without_unsupported(source: str) -> str:
     """Blank the top-level items whose parse errors are all 'not supported' constructs."""
-    tree, errors = parser.parse(source)
-    if not errors or tree is None:
-        return source
-    lines = source.split("\n")
-    starts = sorted(it.line for it in tree.items)
-    for e in errors:
-        if "not supported" not in e.message:
-            return source
-        begin = max((s for s in starts if s <= e.line), default=None)
-        if begin is None:
-            continue
-        end = min((s for s in starts if s > begin), default=len(lines) + 1)
-        while begin > 1 and lines[begin - 2].lstrip().startswith(("#[", "///")):
-            begin -= 1
-        for i in range(begin - 1, end - 1):
-            lines[i] = ""
-    return "\n".join(lines)
+    return set_aside_unsupported(source)[0]
 
 
 def run_file(name: str):
