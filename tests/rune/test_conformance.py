@@ -15,6 +15,7 @@ import pytest
 
 from kiln_plugins.limits import Limits
 from kiln_plugins.model import CodeChunk
+from kiln_plugins.rune import parser
 from kiln_plugins.rune.runner import set_aside_unsupported
 from kiln_plugins.rune.unit import RuneUnit
 
