@@ -130,7 +130,7 @@ def list_plugins(kiln, args: dict, client: str) -> list[dict]:
 
 
 def _approvals(kiln, spec) -> dict[str, str]:
-    return {cap: ("approved" if kiln.approvals.is_granted(kiln.root, spec.name, cap, spec.code_hash)
+    return {cap: ("approved" if kiln.approvals.is_granted(kiln.root, spec.name, cap, kiln.approval_hash(spec))
                   else "pending") for cap in kiln.permissions_of(spec).risky()}
 
 

@@ -147,6 +147,14 @@ def is_plugin_note(note: Note) -> bool:
     return block is not None and bool(_TYPE_PLUGIN_LINE.search(block[0]))
 
 
+RESERVED_NAMES = {
+    "agent": "it is how `cru plugins approve agent` lets MCP agents write plugins",
+    "builtin": "built-in tools act under it in approvals and the audit log",
+    "eval": "`cru eval` snippets run as it",
+}
+"""Names the host uses for itself: a plugin called so would share their approvals or state."""
+
+
 def code_hash(manifest: Mapping[str, Any], code: tuple[CodeChunk, ...]) -> str:
     """sha256 over the canonical manifest JSON and each code chunk (length-prefixed)."""
     digest = hashlib.sha256()
@@ -289,6 +297,11 @@ def load_spec(note: Note, *, file: Path | None = None, source: str = "kiln",
     else:
         diagnostics.extend(validate_manifest(fm, lines, path, duplicates=duplicates,
                                              maximums=maximums))
+        reserved = RESERVED_NAMES.get(_text(fm.get("name"), note.stem))
+        if reserved:
+            diagnostics.append(Diagnostic(path, line_of(lines, ["name"]) or 1,
+                                          f"name '{_text(fm.get('name'), note.stem)}' is reserved ({reserved}); "
+                                          f"choose another"))
     plugin_fences = note.fences if is_plugin_note(note) else ()  # other notes never run
     fences = [(fence, *role) for fence in plugin_fences if (role := _fence_role(fence))]
     language, mixed = _language(fm.get("language"), fences, path)

@@ -28,7 +28,7 @@ def _resolve(kiln, request_id: int, approve: bool) -> None:
         if req.capability not in kiln.permissions_of(spec).risky():
             raise UsageError(f"request {request_id}: plugin '{req.plugin}' does not declare '{req.capability}'; "
                              f"add it to its permissions first")
-        code_hash = spec.code_hash
+        code_hash = kiln.approval_hash(spec)  # what calls check: its code and what it requires
     done = kiln.approvals.resolve(request_id, approve=approve, code_hash=code_hash)
     console.print(f"Request {request_id} {done.status}: {done.capability} for {done.plugin}.")
 

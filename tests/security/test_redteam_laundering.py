@@ -143,15 +143,33 @@ def test_tool_call_cycles_and_depth_are_clean_errors(root):
         still_works(kiln)
 
 
-def test_a_plugin_named_like_a_pseudo_plugin_gets_no_extra_powers(root):
-    # "agent" is the name the host uses for the MCP agent tools in approval keys.
-    add_plugin(root, "agent", 'function run(a) kiln.write("plugins/x.md", "---\\ntype: plugin\\nname: x\\n---\\n") end',
-               permissions=["kiln.write", "plugins.write"])
+@pytest.mark.parametrize("name", ["agent", "builtin", "eval"])
+def test_a_plugin_cannot_take_a_name_the_host_uses_for_itself(root, name):
+    # `cru plugins approve agent` (what create_plugin tells the person to run) must not approve
+    # a cloned kiln's plugin called "agent"; "builtin" and "eval" key approvals and state too.
+    add_plugin(root, name, 'function run(a) kiln.write("x.md", "x") end', permissions=["kiln.write", {"net": ["evil.example"]}])
     with Kiln.open(root) as kiln:
-        from kiln_plugins.agent_tools import approve_agent
-        approve_agent(kiln)  # the person let agents write plugins: not a plugin called "agent"
-        kiln.approve("agent", "kiln.write")
-        with pytest.raises(ApprovalRequired, match="cru plugins approve agent --capability plugins.write"):
+        assert kiln.plugins.get(name) is None
+        broken = next(s for s in kiln.plugins.all if s.name == name)
+        assert any(f"name '{name}' is reserved" in d.message for d in broken.diagnostics)
+        with pytest.raises(KilnError, match=f"plugin '{name}' is invalid"):
+            kiln.approve(name)
+        assert kiln.approvals.list(root) == []
+        with pytest.raises(KilnError, match="unknown tool 'run'"):
             kiln.registry.call("run", {})
-        assert not (root / "plugins/x.md").exists()
         still_works(kiln)
+
+
+def test_cru_plugins_approve_agent_never_approves_a_kiln_plugin_called_agent(root):
+    from kiln_plugins.agent_tools import agent_approved
+    from kiln_plugins.cli import main
+
+    add_plugin(root, "agent", 'function run(a) kiln.write("x.md", "x") end', permissions=["kiln.write"])
+    assert main(["--kiln", str(root), "plugins", "approve", "agent"]) == 0
+    with Kiln.open(root) as kiln:
+        assert agent_approved(kiln)
+        assert [a.plugin for a in kiln.approvals.list(root)] == ["agent"]
+        assert [a.capability for a in kiln.approvals.list(root)] == ["plugins.write"]
+        with pytest.raises(KilnError, match="unknown tool 'run'"):
+            kiln.registry.call("run", {})
+    assert not (root / "x.md").exists()
