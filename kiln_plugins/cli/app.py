@@ -76,15 +76,18 @@ def audit(state: CliState, plugin: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         print_json(rows)
         return
-    table = Table("time", "plugin", "tool", "caller", "outcome", "ms", "capabilities")
+    import datetime as _dt
+
+    table = Table("time", "plugin", "tool", "caller", "outcome", "ms", "commit", "capabilities")
     for r in rows:
         totals: dict[str, int] = {}
         for c in r.get("capabilities") or []:
             key = c["capability"] + ("" if c.get("granted") else " (denied)")
             totals[key] = totals.get(key, 0) + int(c.get("count", 1))
         caps = ", ".join(f"{k}×{n}" if n > 1 else k for k, n in totals.items())
-        table.add_row(str(r.get("started_iso") or r.get("started")), r["plugin"], r["tool"], r["caller"],
-                      r["outcome"], f"{r.get('duration_ms', 0):.1f}", caps)
+        when = _dt.datetime.fromtimestamp(float(r["started"])).strftime("%m-%d %H:%M:%S") if r.get("started") else ""
+        table.add_row(when, r["plugin"], r["tool"], r["caller"], r["outcome"],
+                      f"{r.get('duration_ms', 0):.1f}", r.get("commit") or "", caps)
     console.print(table)
 
 
