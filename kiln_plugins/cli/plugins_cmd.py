@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import KilnError, TestFailure, UsageError, ValidationError
 from .app import JSON_OPT, cli
-from .context import CliState, console, err_console, print_json
+from .context import CliState, console, err_console, plain, print_json
 
 
 @cli.group("plugins")
@@ -45,12 +45,14 @@ def plugins_list(state: CliState, as_json: bool) -> None:
                           for k, v in ([(None, None)] if isinstance(p, str) else p.items()))
         status = ("[red]invalid[/red]" if not r["valid"] else "[dim]shadowed[/dim]" if r["shadowed"] else "[green]ok[/green]")
         if r.get("generated_by"):
-            status += f" [magenta](by {r['generated_by']})[/magenta]"
-        table.add_row(r["name"], r["version"], r["language"], r["source"], ", ".join(r["tools"]), perms, status)
+            status += f" [magenta](by {plain(r['generated_by'])})[/magenta]"
+        # Everything but the status comes from the plugin note: never markup (it could hide a host).
+        table.add_row(*(plain(v) for v in (r["name"], r["version"], r["language"], r["source"],
+                                            ", ".join(r["tools"]), perms)), status)
     console.print(table)
     for spec in kiln.plugins.invalid:
         for d in spec.diagnostics:
-            err_console.print(f"[red]{d}[/red]", markup=True)
+            err_console.print(f"[red]{plain(d)}[/red]", markup=True)
 
 
 @plugins_group.command("show")
@@ -75,16 +77,17 @@ def plugins_show(state: CliState, name: str, as_json: bool) -> None:
         info["source_code"] = "\n".join(c.source for c in spec.code)
         print_json(info)
         return
-    console.print(f"[bold]{spec.name}[/bold] {spec.version} ({spec.language}, {spec.source}: {info['path']})")
+    console.print(f"[bold]{plain(spec.name)}[/bold] {plain(spec.version)} ({spec.language}, {spec.source}: "
+                  f"{plain(info['path'])})")
     if spec.description:
-        console.print(spec.description)
+        console.print(plain(spec.description))
     if version:
         c = version.commit
         console.print(f"  git: {c.short} {c.date[:10]} {c.subject}" if c else "  git: never committed", markup=False)
         if version.dirty:
             console.print("  [yellow]uncommitted changes[/yellow] (cru plugins history " + spec.name + ")")
     for t in spec.tools:
-        console.print(f"  tool [cyan]{t.name}[/cyan]: {t.description}")
+        console.print(f"  tool [cyan]{plain(t.name)}[/cyan]: {plain(t.description)}")
     for cap, ok in info["approvals"].items():
         console.print(f"  {cap}: {'[green]approved[/green]' if ok else '[yellow]needs approval[/yellow]'}")
     for chunk in spec.code:
@@ -201,8 +204,9 @@ def plugins_install(state: CliState, file: Path, scope: str, force: bool) -> Non
     target_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(file, target)
     console.print(f"Installed {spec.name} {spec.version} to {target} ({len(results)} tests passed).")
-    risky = [p.name for p in spec.permissions if p.name in ("kiln.write", "net", "fs.read", "plugins.write")]
-    for cap in risky:
+    from ..capabilities import PermissionSet
+
+    for cap in PermissionSet.from_spec(spec).risky():
         console.print(f"  needs approval: {cap} — run `cru plugins approve {spec.name} --capability {cap}`")
 
 
