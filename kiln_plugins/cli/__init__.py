@@ -36,9 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     except KilnError as e:
         if debug:
             raise
-        click.echo(f"cru: {e}", err=True)
+        from .context import terminal_safe
+
+        click.echo(f"cru: {terminal_safe(e)}", err=True)  # note names and messages may be anyone's
         for d in getattr(e, "diagnostics", ())[1:]:
-            click.echo(f"cru: {d}", err=True)
+            click.echo(f"cru: {terminal_safe(d)}", err=True)
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("cru: interrupted", err=True)

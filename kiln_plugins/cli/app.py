@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from ..errors import UsageError
-from .context import CliState, console, print_json
+from .context import CliState, console, plain, print_json
 
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 
@@ -59,7 +59,7 @@ def search(state: CliState, query: tuple[str, ...], limit: int, as_json: bool) -
         return
     table = Table("path", "title", "score", "snippet")
     for r in rows:
-        table.add_row(r["path"], r["title"], f"{r['score']:.3f}", r["snippet"])
+        table.add_row(plain(r["path"]), plain(r["title"]), f"{r['score']:.3f}", plain(r["snippet"]))
     console.print(table)
 
 
@@ -86,8 +86,8 @@ def audit(state: CliState, plugin: str | None, limit: int, as_json: bool) -> Non
             totals[key] = totals.get(key, 0) + int(c.get("count", 1))
         caps = ", ".join(f"{k}×{n}" if n > 1 else k for k, n in totals.items())
         when = _dt.datetime.fromtimestamp(float(r["started"])).strftime("%m-%d %H:%M:%S") if r.get("started") else ""
-        table.add_row(when, r["plugin"], r["tool"], r["caller"], r["outcome"],
-                      f"{r.get('duration_ms', 0):.1f}", r.get("commit") or "", caps)
+        table.add_row(when, plain(r["plugin"]), plain(r["tool"]), r["caller"], r["outcome"],
+                      f"{r.get('duration_ms', 0):.1f}", plain(r.get("commit") or ""), caps)
     console.print(table)
 
 
@@ -144,7 +144,7 @@ def tools_list(state: CliState, as_json: bool) -> None:
         props = t.input_schema.get("properties", {})
         req = set(t.input_schema.get("required", []))
         arg_text = ", ".join(f"{k}{'' if k in req else '?'}" for k in props)
-        table.add_row(t.name, t.plugin or "built-in", arg_text, t.description)
+        table.add_row(t.name, t.plugin or "built-in", plain(arg_text), plain(t.description))
     console.print(table)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
-__all__ = ["find_kiln_root", "CliState", "print_json", "console", "err_console"]
+__all__ = ["find_kiln_root", "CliState", "print_json", "console", "err_console", "terminal_safe", "plain"]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -35,10 +37,24 @@ def print_json(value) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` with terminal control characters shown as ``\\xNN`` (ESC, BEL, CSI never reach the tty)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def plain(text: object) -> str:
+    """Plugin-controlled text for a rich markup string: no control characters, no markup."""
+    return escape(terminal_safe(text))
+
+
 def tty_approver(plugin: str, capability: str, detail: str) -> str:
     """Ask the person on the terminal: allow once / always / deny."""
-    scope = f" ({detail})" if detail else ""
-    err_console.print(f"[bold]Plugin '{plugin}' wants '{capability}'{scope}.[/bold]")
+    # The plugin wrote the host list: markup there could hide a host (``[black on black]``).
+    scope = f" ({plain(detail)})" if detail else ""
+    err_console.print(f"[bold]Plugin '{plain(plugin)}' wants '{plain(capability)}'{scope}.[/bold]")
     answer = click.prompt("Allow [o]nce, [a]lways, [d]eny", type=click.Choice(["o", "a", "d"]),
                           default="d", err=True, show_choices=False)
     return {"o": "once", "a": "always"}.get(answer, "deny")
@@ -52,7 +68,7 @@ def _hard_timeout(exc) -> None:
 
 def _log_line(level: str, message: str) -> None:
     style = {"warn": "yellow", "error": "red"}.get(level, "dim")
-    err_console.print(f"[{style}]{level}[/{style}] {message}", markup=True)
+    err_console.print(f"[{style}]{level}[/{style}] {plain(message)}", markup=True)
 
 
 class CliState:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from .app import JSON_OPT
-from .context import CliState, console, print_json
+from .context import CliState, console, plain, print_json
 from .plugins_cmd import plugins_group
 
 
@@ -30,7 +30,7 @@ def _resolve(kiln, request_id: int, approve: bool) -> None:
                              f"add it to its permissions first")
         code_hash = kiln.approval_hash(spec)  # what calls check: its code and what it requires
     done = kiln.approvals.resolve(request_id, approve=approve, code_hash=code_hash)
-    console.print(f"Request {request_id} {done.status}: {done.capability} for {done.plugin}.")
+    console.print(f"Request {request_id} {done.status}: {plain(done.capability)} for {plain(done.plugin)}.")
 
 
 @plugins_group.command("requests")
@@ -58,8 +58,8 @@ def plugins_requests(state: CliState, approve_id: int | None, deny_id: int | Non
     table = Table("id", "plugin", "capability", "tool", "by", "when", "reason")
     for r in rows:
         when = datetime.datetime.fromtimestamp(r["requested_at"]).strftime("%Y-%m-%d %H:%M")
-        table.add_row(str(r["id"]), r["plugin"], r["capability"], r["tool"] or "", r["requested_by"], when,
-                      r["reason"])
+        table.add_row(str(r["id"]), *(plain(r[k] or "") for k in ("plugin", "capability", "tool", "requested_by")),
+                      when, plain(r["reason"]))  # an agent wrote these: never markup
     console.print(table)
     console.print("Approve with `cru plugins requests --approve ID` (the plugin must declare the capability) "
                   "or `cru plugins approve PLUGIN`; `--deny ID` dismisses a request.")
