@@ -103,7 +103,9 @@ class ToolRegistry:
                     continue
                 tools[t.name] = Tool(t.name, t.description, t.parameters, spec.name, caps, annotations_for(caps))
         self._tools = tools
-        live = {(s.name, s.code_hash) for s in self.kiln.plugins.active.values()}
+        # Units hold their required plugins' code too: key them by the hash that covers it, so an
+        # edited dependency never keeps running from a pooled unit (nor runs unapproved code).
+        live = {(s.name, self.kiln.approval_hash(s)) for s in self.kiln.plugins.active.values()}
         with self._lock:
             self._units = {k: v for k, v in self._units.items() if k in live}
 
@@ -192,13 +194,14 @@ class ToolRegistry:
             self.kiln.audit(ctx, tool=name, started=started, outcome=outcome, error=error)
 
     def _call_plugin(self, spec, tool_name: str, args: dict, ctx: CallContext) -> Any:
-        unit, slot = self._acquire(spec)
+        key = (spec.name, self.kiln.approval_hash(spec))  # once: a reload mid-call must not re-key
+        unit, slot = self._acquire(spec, key)
         slot.current = ctx
         try:
             return unit.call(tool_name, args)
         finally:
             slot.current = None
-            self._release(spec, unit, slot)
+            self._release(spec, key, unit, slot)
 
     def new_unit(self, spec, ctx_like, *, extra_chunks=()) -> Any:
         """Compile ``spec`` (required plugins' code first) bound to ``ctx_like``."""
@@ -209,8 +212,7 @@ class ToolRegistry:
                        on_log=lambda level, message: ctx_like.log(level, message),
                        on_hard_timeout=self.kiln.on_hard_timeout)
 
-    def _acquire(self, spec):
-        key = (spec.name, spec.code_hash)
+    def _acquire(self, spec, key):
         with self._lock:
             idle = self._units.get(key)
             if idle:
@@ -218,8 +220,7 @@ class ToolRegistry:
         slot = _Slot()
         return self.new_unit(spec, slot), slot
 
-    def _release(self, spec, unit, slot) -> None:
-        key = (spec.name, spec.code_hash)
+    def _release(self, spec, key, unit, slot) -> None:
         with self._lock:
             if key in self._units or spec.name in self.kiln.plugins.active:
                 idle = self._units.setdefault(key, [])

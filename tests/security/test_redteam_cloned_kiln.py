@@ -204,3 +204,20 @@ def test_note_symlink_into_a_dot_folder_is_not_readable(root):
         assert kiln.registry.call("text_search", {"query": "ghp_TOKEN"}) == []
         with pytest.raises(KilnError, match="note not found"):
             kiln.registry.call("run", {})
+
+
+def test_after_a_hot_reloaded_dependency_edit_the_approved_code_is_the_code_that_runs(root):
+    dep = write_note(root, "plugins/helper.md", "---\ntype: plugin\nname: helper\nversion: 1.0.0\n---\n"
+                                                "```lua\nfunction helper_text() return 'v1' end\n```\n")
+    add_plugin(root, "main", "function run(a) kiln.write('out.md', helper_text()) return helper_text() end",
+               permissions=["kiln.write"], extra={"requires": ["helper"]})
+    with Kiln.open(root) as kiln:
+        kiln.approve("main")
+        assert kiln.registry.call("run", {}) == "v1"  # a compiled unit is now pooled
+        dep.write_text(dep.read_text().replace("'v1'", "'v2'"))
+        kiln.notes_changed(["plugins/helper.md"])
+        with pytest.raises(ApprovalRequired, match="cru plugins approve main"):
+            kiln.registry.call("run", {})
+        kiln.approve("main")  # the person approves v2 after reading it: v2 must be what runs
+        assert kiln.registry.call("run", {}) == "v2"
+    assert (root / "out.md").read_text() == "v2"
