@@ -218,7 +218,7 @@ def test_cru_run_killed_hundreds_of_times_loses_nothing(tmp_path):
 
 # -- workers of the pool (the MCP server's isolation) ---------------------------------------
 
-def pool_fault_run(root: Path, calls: int, seed: int) -> Tally:
+def pool_fault_run(root: Path, calls: int, seed: int, kill_share: float = 0.5) -> Tally:
     """Call scribe through a 2-worker pool, as the MCP server does, killing busy workers at random."""
     from kiln_plugins.workers import WorkerPool, audit_lost_call, limits_for
 
@@ -236,7 +236,7 @@ def pool_fault_run(root: Path, calls: int, seed: int) -> Tally:
                 while not stop.is_set():
                     time.sleep(rng.uniform(0.05, 1.0))
                     busy = pool.busy_pids()
-                    if busy and rng.random() < 0.5:
+                    if busy and rng.random() < kill_share:
                         pid = rng.choice(busy)
                         try:
                             os.kill(pid, signal.SIGKILL)
@@ -282,5 +282,5 @@ def test_pool_workers_killed_mid_call_lose_nothing(tmp_path):
 
 @pytest.mark.stress
 def test_pool_workers_killed_hundreds_of_times_lose_nothing(tmp_path):
-    tally = pool_fault_run(make_kiln(tmp_path / "kiln"), calls=400, seed=70)
+    tally = pool_fault_run(make_kiln(tmp_path / "kiln"), calls=400, seed=70, kill_share=1.0)
     assert tally.kills >= 100
