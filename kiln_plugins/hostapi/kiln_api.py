@@ -61,6 +61,12 @@ def _matches_tags(note, tags) -> bool:
     return any(str(w).lower().lstrip("#") in have for w in wanted)
 
 
+def _where(value) -> dict:
+    if not isinstance(value, dict):
+        raise UsageError(f"kiln.list: where must be a table of frontmatter key = value, got {type(value).__name__}")
+    return value
+
+
 def list_notes(ctx, opts=None):
     o = _opts(opts, "kiln.list")
     folder = str(o.get("folder") or "").strip("/")
@@ -79,7 +85,7 @@ def list_notes(ctx, opts=None):
         note = ctx.note(note_id)
         if not _matches_tags(note, o.get("tag") or o.get("tags")):
             continue
-        if o.get("where") and not _matches_where(note, o["where"]):
+        if o.get("where") and not _matches_where(note, _where(o["where"])):
             continue
         out.append({"path": note.id, "title": note.title})
     return out
