@@ -68,7 +68,14 @@ class HostFunction:
         def call(*args):
             if capability is not None:
                 ctx.require(capability, qualified)
-            return impl(ctx, *args)
+            try:
+                return impl(ctx, *args)
+            except (AttributeError, LookupError, OverflowError) as exc:
+                # A plugin passed a shape the implementation did not expect ({tag = 5}, max = 1e300):
+                # a one-line error for the plugin, never a raw Python exception out of the call.
+                from ..errors import UsageError
+
+                raise UsageError(f"bad arguments to '{qualified}': {exc}") from None
 
         call.__name__ = qualified
         return call

@@ -100,6 +100,10 @@ def test_huge_and_deep_arguments_are_clean(root):
     'kiln.read({})',
     'state.set(string.rep("k", 300), 1)',
     'kiln.query({where = "type"})',
+    'kiln.search("A", {tag = 5})',
+    'std.re.split("a,b", ",", {max = 1e300})',
+    'std.re.sub("a", "a", "b", {count = 1e300})',
+    'std.strings.split("a,b", ",", {max = 1e300})',
     'std.json.decode("{")',
 ])
 def test_odd_host_arguments_are_one_line_errors(root, call):
