@@ -8,7 +8,7 @@ from rich.table import Table
 from ..errors import UsageError
 from ..gitinfo import note_history, note_version
 from .app import JSON_OPT
-from .context import CliState, console, print_json
+from .context import CliState, console, plain, print_json
 from .plugins_cmd import _spec_or_fail, plugins_group
 
 
@@ -38,5 +38,5 @@ def plugins_history(state: CliState, name: str, limit: int | None, as_json: bool
         return
     table = Table("commit", "date", "author", "subject")
     for c in commits:
-        table.add_row(c.short, c.date[:10], c.author, c.subject)
+        table.add_row(plain(c.short), plain(c.date[:10]), plain(c.author), plain(c.subject))  # a clone's history is anyone's
     console.print(table)

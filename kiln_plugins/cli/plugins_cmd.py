@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import KilnError, TestFailure, UsageError, ValidationError
 from .app import JSON_OPT, cli
-from .context import CliState, console, err_console, plain, print_json
+from .context import CliState, console, err_console, plain, print_json, terminal_safe
 
 
 @cli.group("plugins")
@@ -83,7 +83,8 @@ def plugins_show(state: CliState, name: str, as_json: bool) -> None:
         console.print(plain(spec.description))
     if version:
         c = version.commit
-        console.print(f"  git: {c.short} {c.date[:10]} {c.subject}" if c else "  git: never committed", markup=False)
+        console.print(terminal_safe(f"  git: {c.short} {c.date[:10]} {c.subject}") if c else "  git: never committed",
+                      markup=False)
         if version.dirty:
             console.print("  [yellow]uncommitted changes[/yellow] (cru plugins history " + spec.name + ")")
     for t in spec.tools:
@@ -91,7 +92,7 @@ def plugins_show(state: CliState, name: str, as_json: bool) -> None:
     for cap, ok in info["approvals"].items():
         console.print(f"  {cap}: {'[green]approved[/green]' if ok else '[yellow]needs approval[/yellow]'}")
     for chunk in spec.code:
-        console.print(Syntax(chunk.source, spec.language if spec.language == "lua" else "rust",
+        console.print(Syntax(terminal_safe(chunk.source), spec.language if spec.language == "lua" else "rust",
                              line_numbers=True, start_line=chunk.first_line))
 
 
@@ -120,9 +121,9 @@ def plugins_validate(state: CliState, paths: tuple[Path, ...], as_json: bool) ->
                      "errors": [str(d) for d in s.diagnostics if d.severity == "error"]} for s in specs])
     else:
         for s in specs:
-            console.print(f"{'[green]ok[/green]' if s.valid else '[red]invalid[/red]'} {s.name} ({s.note_id})")
+            console.print(f"{'[green]ok[/green]' if s.valid else '[red]invalid[/red]'} {plain(s.name)} ({plain(s.note_id)})")
         for line in problems:
-            err_console.print(line, markup=False)
+            err_console.print(terminal_safe(line), markup=False)
     if problems:
         raise click.exceptions.Exit(2)
 

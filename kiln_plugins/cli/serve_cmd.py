@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import cli
-from .context import CliState, console
+from .context import CliState, console, terminal_safe
 
 
 @cli.command("mcp")
@@ -36,7 +36,7 @@ def watch_command(state: CliState) -> None:
 
     def emit(report) -> None:
         for line in report.lines() or [f"reindexed {report.notes} note(s)"]:
-            console.print(line, markup=False, highlight=False)
+            console.print(terminal_safe(line), markup=False, highlight=False)
 
     try:
         watch_kiln(kiln, emit, paths=paths, on_ready=ready)

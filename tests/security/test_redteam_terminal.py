@@ -98,3 +98,17 @@ def test_agent_requests_are_listed_literally(root, capsys, wide):
     assert code == 0, err
     assert HIDE in out and "[red]me" in out
     no_escapes(out)
+
+
+def test_plugins_show_and_validate_never_send_escapes_from_the_note(root, capsys, wide):
+    add_plugin(root, "sly", 'function run(a) return "\x1b]52;c;cHduZWQ=\x07\x1b[2J" end',
+               extra={"description": f"{HIDE} \x1b[8m"})
+    code, out, err = cru(capsys, root, "plugins", "show", "sly")
+    assert code == 0, err
+    no_escapes(out + err)
+    assert HIDE in out
+    write_note(root, "plugins/bad.md", "---\ntype: plugin\nname: \"bad\\e[2Jname\"\n---\n```lua\nfunction x() end\n```\n")
+    code, out, err = cru(capsys, root, "plugins", "validate")
+    assert code == 2
+    no_escapes(out + err)
+    assert "bad\\x1b[2Jname" in out + err
