@@ -220,9 +220,16 @@ def update_plugin(kiln, args: dict, client: str) -> dict:
     return _write_plugin(kiln, args["note"], current.note_id, client, "update_plugin")
 
 
+MAX_PENDING_REQUESTS = 100
+"""Pending requests per kiln an agent may leave for the person (they live in the user's data folder)."""
+
+
 def request_capability(kiln, args: dict, client: str) -> dict:
     """Record that an agent needs a capability (or a tool) it could not find; the person reviews it."""
     cap = capability(args["capability"]).name
+    if len(kiln.approvals.pending_requests(kiln.root)) >= MAX_PENDING_REQUESTS:
+        raise KilnError(f"{MAX_PENDING_REQUESTS} capability requests are already waiting for the person; "
+                        f"they review them with `cru plugins requests`")
     request_id = kiln.approvals.request(kiln.root, args["plugin"], cap, tool=args.get("tool"),
                                         reason=args.get("reason", ""), requested_by=client)
     return {"id": request_id, "status": "pending", "plugin": args["plugin"], "capability": cap,
@@ -257,8 +264,10 @@ AGENT_TOOLS: tuple[AgentTool, ...] = (
               update_plugin),
     AgentTool("request_capability", "Ask the person for a capability a plugin needs (or record a missing "
               "tool); they list requests with `cru plugins requests`.",
-              _schema({"plugin": _NAME, "capability": {"type": "string"}, "reason": {"type": "string"},
-                       "tool": {"type": "string"}}, ["plugin", "capability", "reason"]),
+              _schema({"plugin": {**_NAME, "pattern": NAME_PATTERN, "maxLength": 64},
+                       "capability": {"type": "string", "maxLength": 64},
+                       "reason": {"type": "string", "maxLength": 2000},
+                       "tool": {"type": "string", "maxLength": 64}}, ["plugin", "capability", "reason"]),
               {"readOnlyHint": False, "destructiveHint": False, "openWorldHint": False}, request_capability),
 )
 AGENT_TOOL_TABLE = {t.name: t for t in AGENT_TOOLS}

@@ -165,3 +165,17 @@ def test_agent_tool_arguments_are_schema_checked(root):
         with pytest.raises(UsageError, match="unknown capability"):
             agent(kiln, "request_capability", plugin="x", capability="root", reason="please")
         still_works(kiln)
+
+
+def test_capability_requests_cannot_flood_the_persons_data_folder(root):
+    with Kiln.open(root) as kiln:
+        with pytest.raises(ToolArgumentError, match="invalid argument reason"):
+            agent(kiln, "request_capability", plugin="x", capability="net", reason="x" * 100_000)
+        with pytest.raises(ToolArgumentError, match="invalid argument plugin"):
+            agent(kiln, "request_capability", plugin="../x", capability="net", reason="r")
+        for i in range(100):
+            agent(kiln, "request_capability", plugin=f"p{i}", capability="net", reason="r")
+        with pytest.raises(KilnError, match="100 capability requests are already waiting"):
+            agent(kiln, "request_capability", plugin="one-more", capability="net", reason="r")
+        assert len(kiln.approvals.pending_requests(kiln.root)) == 100
+        still_works(kiln)
