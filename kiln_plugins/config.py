@@ -33,11 +33,11 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from .errors import UsageError
+from .errors import KilnError, UsageError
 from .limits import DEFAULT_LIMITS, LIMIT_NAMES, SYSTEM_MAXIMUMS, Limits
 
 __all__ = ["RateLimit", "Settings", "user_data_dir", "user_config_dir", "kiln_data_dir",
-           "DATA_DIR_ENV", "CONFIG_DIR_ENV", "KILN_DATA_FOLDER"]
+           "DATA_DIR_ENV", "CONFIG_DIR_ENV", "KILN_DATA_FOLDER", "KILN_DATA_FILES"]
 
 DATA_DIR_ENV = "CRUCIBLE_DATA_DIR"
 CONFIG_DIR_ENV = "CRUCIBLE_CONFIG_DIR"
@@ -60,9 +60,22 @@ def user_config_dir() -> Path:
     return Path(env).expanduser() if env else platformdirs.user_config_path("crucible")
 
 
+KILN_DATA_FILES = ("state.db", "cache.db", ".gitignore")
+"""Files cru writes in ``.crucible/``: none of them may be a symlink (see :func:`kiln_data_dir`)."""
+
+
 def kiln_data_dir(root: str | Path) -> Path:
-    """``root/.crucible``, created on demand with a ``.gitignore`` listing the derived cache."""
+    """``root/.crucible``, created on demand with a ``.gitignore`` listing the derived cache.
+
+    A cloned kiln could ship ``.crucible`` or ``.crucible/state.db`` as a symlink to somewhere
+    else (another application's SQLite file): cru would then migrate and write that file. Both
+    are refused; the person removes the link.
+    """
     path = Path(root) / KILN_DATA_FOLDER
+    for candidate in (path, *(path / name for name in KILN_DATA_FILES)):
+        if candidate.is_symlink():
+            raise KilnError(f"{candidate}: is a symlink (to {os.readlink(candidate)}); cru writes there, so it "
+                            f"must be a real file or folder inside the kiln — remove the link")
     path.mkdir(exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():

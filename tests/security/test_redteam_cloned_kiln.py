@@ -221,3 +221,43 @@ def test_after_a_hot_reloaded_dependency_edit_the_approved_code_is_the_code_that
         kiln.approve("main")  # the person approves v2 after reading it: v2 must be what runs
         assert kiln.registry.call("run", {}) == "v2"
     assert (root / "out.md").read_text() == "v2"
+
+
+def other_apps_database(path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE bookmarks (url TEXT)")
+    con.commit()
+    con.close()
+
+
+def schema_of(path):
+    con = sqlite3.connect(path)
+    try:
+        return (sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master")),
+                con.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("name", ["state.db", "cache.db"])
+def test_a_symlinked_database_in_crucible_is_refused_and_its_target_untouched(root, tmp_path, name):
+    victim = tmp_path / "other-app.sqlite"
+    other_apps_database(victim)
+    before = schema_of(victim)
+    (root / ".crucible").mkdir()
+    os.symlink(os.path.relpath(victim, root / ".crucible"), root / ".crucible" / name)
+    with pytest.raises(KilnError, match=f"{name}: is a symlink .*remove the link"):
+        Kiln.open(root)
+    assert schema_of(victim) == before == (["bookmarks"], "delete")
+    os.unlink(root / ".crucible" / name)
+    with Kiln.open(root) as kiln:
+        still_works(kiln)
+
+
+def test_a_symlinked_crucible_folder_is_refused(root, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, root / ".crucible")
+    with pytest.raises(KilnError, match=r"\.crucible: is a symlink"):
+        Kiln.open(root)
+    assert list(elsewhere.iterdir()) == []
