@@ -60,7 +60,7 @@ def user_config_dir() -> Path:
     return Path(env).expanduser() if env else platformdirs.user_config_path("crucible")
 
 
-KILN_DATA_FILES = ("state.db", "cache.db", ".gitignore")
+KILN_DATA_FILES = ("state.db", "state.db.locks", "cache.db", ".gitignore")
 """Files cru writes in ``.crucible/``: none of them may be a symlink (see :func:`kiln_data_dir`)."""
 
 

@@ -239,7 +239,7 @@ def schema_of(path):
         con.close()
 
 
-@pytest.mark.parametrize("name", ["state.db", "cache.db"])
+@pytest.mark.parametrize("name", ["state.db", "cache.db", "state.db.locks"])
 def test_a_symlinked_database_in_crucible_is_refused_and_its_target_untouched(root, tmp_path, name):
     victim = tmp_path / "other-app.sqlite"
     other_apps_database(victim)
