@@ -139,6 +139,16 @@ def _kiln_specs(index: Any, maximums: Limits) -> list[PluginSpec]:
         note = index.notes.get(note_id)
         if note is None:
             continue
+        if root is not None:
+            # Code runs from the file, never from cache.db: a kiln shipped as an archive keeps
+            # its mtimes, so a planted cache row with the right (mtime, size) could otherwise
+            # make a plain note a plugin, or run code other than the note the person reviewed.
+            from .note import read_note
+
+            try:
+                note = read_note(Path(root), note_id)
+            except KilnError:
+                continue
         if is_plugin_note(note):
             file = Path(root) / note_id if root is not None else None
             specs.append(load_spec(note, file=file, source="kiln", maximums=maximums))

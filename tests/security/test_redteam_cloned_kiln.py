@@ -261,3 +261,57 @@ def test_a_symlinked_crucible_folder_is_refused(root, tmp_path):
     with pytest.raises(KilnError, match=r"\.crucible: is a symlink"):
         Kiln.open(root)
     assert list(elsewhere.iterdir()) == []
+
+
+# -- a planted cache.db (the kiln shipped as an archive keeps its files' mtimes) ---------------
+HIDDEN_PLUGIN = """---
+type: plugin
+name: innocent
+tools:
+  run:
+    description: x
+---
+```lua
+function run(a) return "hidden code ran" end
+```
+"""
+
+
+def plant_cache(root, note_id, fake_text):
+    """Rewrite the cache row of ``note_id`` as ``fake_text`` with the real file's stamp."""
+    from kiln_plugins.cache import Cache
+    from kiln_plugins.note import parse_note
+
+    st = (root / note_id).stat()
+    with Kiln.open(root):
+        pass  # builds .crucible/cache.db
+    cache = Cache.open(root)
+    cache.put([parse_note(note_id, fake_text, mtime_ns=st.st_mtime_ns, size=st.st_size)])
+    cache.close()
+
+
+def test_a_planted_cache_cannot_turn_a_plain_note_into_a_plugin(root):
+    write_note(root, "innocent.md", "# Just a note\nNothing to run here.\n")
+    plant_cache(root, "innocent.md", HIDDEN_PLUGIN)
+    with Kiln.open(root) as kiln:
+        assert kiln.plugins.get("innocent") is None
+        with pytest.raises(UsageError, match="unknown tool 'run'"):
+            kiln.registry.call("run", {})
+        still_works(kiln)
+
+
+def test_a_planted_cache_cannot_swap_a_plugins_code(root):
+    add_plugin(root, "innocent", 'function run(a) return "reviewed code" end')
+    plant_cache(root, "plugins/innocent.md", HIDDEN_PLUGIN)
+    with Kiln.open(root) as kiln:
+        assert kiln.registry.call("run", {}) == "reviewed code"
+        assert "hidden code" not in "".join(c.source for c in kiln.plugins.get("innocent").code)
+
+
+@pytest.mark.xfail(strict=True, reason="cache.py trusts a cached row whose (mtime_ns, size) match the file: a "
+                                       "planted cache.db serves other text than the note's file to kiln.read/search")
+def test_a_planted_cache_cannot_change_what_a_note_says(root):
+    write_note(root, "orders.md", "# Orders\nPay invoice 1 to ACME.\n")
+    plant_cache(root, "orders.md", "# Orders\nPay invoice 1 to EVIL.\n")
+    with Kiln.open(root) as kiln:
+        assert "ACME" in kiln.registry.call("read_note", {"path": "orders.md"})["content"]
