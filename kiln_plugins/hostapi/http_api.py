@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +22,55 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         raise KilnError(f"http: redirect to {newurl} refused (only approved hosts may be reached)")
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+def _guarded_connect(host: str, allow_private: bool):
+    """``socket.create_connection`` that refuses a non-public peer unless that was approved.
+
+    The check is on the address actually connected (not a separate lookup), so a DNS name the
+    person approved cannot be rebound to 127.0.0.1, the LAN or 169.254.169.254 in between.
+    """
+
+    def connect(address, *args, **kwargs):
+        sock = socket.create_connection(address, *args, **kwargs)
+        peer = ipaddress.ip_address(sock.getpeername()[0].split("%")[0])
+        if not allow_private and not peer.is_global:
+            sock.close()
+            raise CapabilityError(f"http: host '{host}' resolves to the non-public address {peer}; only an "
+                                  f"approved IP address (or localhost) may reach local or private networks")
+        return sock
+
+    return connect
+
+
+def _opener(host: str, allow_private: bool) -> urllib.request.OpenerDirector:
+    connect = _guarded_connect(host, allow_private)
+
+    class Http(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class Https(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class HttpHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Http, req)
+
+    class HttpsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(Https, req, context=self._context)
+
+    return urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}), HttpHandler, HttpsHandler)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _request(ctx, method: str, url, body=None, opts=None):
@@ -63,7 +113,8 @@ def _request(ctx, method: str, url, body=None, opts=None):
     except (TypeError, ValueError):
         raise UsageError(f"{fn}: opts.timeout_ms must be a number, got {opts.get('timeout_ms')!r}") from None
     try:
-        with _OPENER.open(req, timeout=timeout) as resp:
+        opener = _opener(host, allow_private=_is_ip(host) or host == "localhost")
+        with opener.open(req, timeout=timeout) as resp:
             payload = resp.read(MAX_RESPONSE_BYTES + 1)
             status, resp_headers = resp.status, dict(resp.headers.items())
     except urllib.error.HTTPError as e:

@@ -141,3 +141,48 @@ def test_net_needs_approval_for_the_current_code(tmp_path, server):
         assert kiln.plugins.get("net").permissions[0].scope == ("127.0.0.1", "localhost")
         with pytest.raises(ApprovalRequired, match="cru plugins approve net --capability net"):
             kiln.registry.call("run", {"url": f"http://localhost:{server}/"})
+
+
+def _loopback_name() -> str | None:
+    """A DNS name other than 'localhost' that resolves to loopback here (the machine's name, usually)."""
+    import ipaddress
+    import socket
+
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, 80, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None
+    addresses = {ipaddress.ip_address(i[4][0]) for i in infos}
+    return name if name != "localhost" and addresses and all(a.is_loopback for a in addresses) else None
+
+
+def test_an_approved_dns_name_that_resolves_to_loopback_is_refused(tmp_path, server):
+    name = _loopback_name()
+    if name is None:
+        pytest.skip("this machine's name does not resolve to loopback only")
+    root = tmp_path / "k"
+    write_note(root, "a.md", "# A\n")
+    add_plugin(root, "rebind", "function run(a) return http.get(a.url) end", permissions=[{"net": [name, "127.0.0.1"]}])
+    with Kiln.open(root) as kiln:
+        kiln.approve("rebind")
+        Recorder.seen.clear()
+        with pytest.raises(CapabilityError, match=f"host '{name}' resolves to the non-public address 127.0.0.1"):
+            kiln.registry.call("run", {"url": f"http://{name}:{server}/"})
+        assert Recorder.seen == []
+        # The same server by its approved IP literal is fine: the person named that address.
+        assert kiln.registry.call("run", {"url": f"http://127.0.0.1:{server}/"})["status"] == 200
+
+
+def test_localhost_by_name_is_allowed_when_approved_by_name(tmp_path, server):
+    root = tmp_path / "k"
+    write_note(root, "a.md", "# A\n")
+    add_plugin(root, "local", "function run(a) return http.get(a.url) end", permissions=[{"net": ["localhost"]}])
+    with Kiln.open(root) as kiln:
+        kiln.approve("local")
+        try:
+            result = kiln.registry.call("run", {"url": f"http://localhost:{server}/"})
+        except KilnError as exc:  # localhost may resolve to ::1 first where the server is not listening
+            assert "Connection refused" in str(exc) or "Cannot assign" in str(exc)
+        else:
+            assert result["status"] == 200
