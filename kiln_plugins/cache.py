@@ -21,11 +21,12 @@ from .model import Fence, Heading, Link, Note
 
 __all__ = ["Cache", "SCHEMA_VERSION", "note_to_json", "note_from_json"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump whenever the parser's output or the tables change: older caches are rebuilt."""
 
 _GITIGNORE_LINES = ("cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal")
 _SCHEMA = """
+CREATE TABLE owner(token TEXT NOT NULL);
 CREATE TABLE notes(
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -115,7 +116,7 @@ class Cache:
                 path = None  # read-only kiln: keep the cache in memory
         if path is not None:
             try:
-                return cls(_connect(path), path)
+                return cls(_owned(_connect(path), path, root), path)
             except sqlite3.DatabaseError as exc:
                 if _is_busy(exc):  # another process holds it: never delete a live cache
                     return cls(_connect(None), None)
@@ -125,7 +126,7 @@ class Cache:
                     except OSError:
                         pass
                 try:
-                    return cls(_connect(path), path)
+                    return cls(_owned(_connect(path), path, root), path)
                 except sqlite3.DatabaseError:
                     path = None
         return cls(_connect(None), None)
@@ -240,6 +241,54 @@ def _connect(path: Path | None) -> sqlite3.Connection:
     except sqlite3.DatabaseError:
         conn.close()
         raise
+    return conn
+
+
+def owner_token(root: Path) -> str:
+    """This user's secret for this kiln's cache, kept in the user data folder (never the kiln)."""
+    import secrets
+
+    from .config import user_data_dir
+
+    record = user_data_dir() / "cache-owners.json"
+    key = os.path.realpath(root)
+    try:
+        owners = json.loads(record.read_text(encoding="utf-8"))
+        if not isinstance(owners, dict):
+            owners = {}
+    except (OSError, ValueError):
+        owners = {}
+    token = owners.get(key)
+    if not isinstance(token, str):
+        token = owners[key] = secrets.token_hex(16)
+        tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(owners), encoding="utf-8")
+        os.replace(tmp, record)
+    return token
+
+
+def _owned(conn: sqlite3.Connection, path: Path, root: Path) -> sqlite3.Connection:
+    """The cache must have been built by this user for this kiln, else it is rebuilt.
+
+    A cache.db that arrives with a cloned or unzipped kiln could claim any content for a note
+    whose (mtime_ns, size) it guessed; only caches stamped with the token kept in this user's
+    data folder are trusted. A foreign file is deleted whole (tables, triggers and all).
+    """
+    token = owner_token(root)
+    rows = conn.execute("SELECT token FROM owner").fetchall()
+    if rows == [(token,)]:
+        return conn
+    if rows or conn.execute("SELECT 1 FROM notes LIMIT 1").fetchall():
+        conn.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.remove(str(path) + suffix)
+            except OSError:
+                pass
+        conn = _connect(path)
+    conn.execute("DELETE FROM owner")
+    conn.execute("INSERT INTO owner(token) VALUES (?)", (token,))
+    conn.commit()
     return conn
 
 

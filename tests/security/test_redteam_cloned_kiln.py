@@ -308,10 +308,26 @@ def test_a_planted_cache_cannot_swap_a_plugins_code(root):
         assert "hidden code" not in "".join(c.source for c in kiln.plugins.get("innocent").code)
 
 
-@pytest.mark.xfail(strict=True, reason="cache.py trusts a cached row whose (mtime_ns, size) match the file: a "
-                                       "planted cache.db serves other text than the note's file to kiln.read/search")
-def test_a_planted_cache_cannot_change_what_a_note_says(root):
+def test_a_planted_cache_cannot_change_what_a_note_says(root, tmp_path, monkeypatch):
+    """A cache.db that arrives with the kiln (zip, clone of a repo that commits it) is foreign.
+
+    The attacker builds the cache on their machine with forged text and ships it; the files keep
+    their (mtime_ns, size). Only the owner token in this user's data folder tells them apart.
+    """
     write_note(root, "orders.md", "# Orders\nPay invoice 1 to ACME.\n")
+    victim_data = os.environ["CRUCIBLE_DATA_DIR"]
+    monkeypatch.setenv("CRUCIBLE_DATA_DIR", str(tmp_path / "attacker-data"))
     plant_cache(root, "orders.md", "# Orders\nPay invoice 1 to EVIL.\n")
+    monkeypatch.setenv("CRUCIBLE_DATA_DIR", victim_data)
     with Kiln.open(root) as kiln:
         assert "ACME" in kiln.registry.call("read_note", {"path": "orders.md"})["content"]
+        assert kiln.registry.call("text_search", {"query": "EVIL"}) == []
+        still_works(kiln)
+
+
+def test_the_owners_own_cache_is_trusted_on_a_warm_start(root):
+    write_note(root, "n.md", "# N\nhello\n")
+    with Kiln.open(root):
+        pass
+    with Kiln.open(root) as kiln:
+        assert not kiln.index.last_changes  # nothing re-parsed: the cache was ours
