@@ -238,7 +238,7 @@ class ToolRegistry:
 
         perms = PermissionSet.parse(permissions or ["kiln.read"], where="--permissions")
         code_hash = hashlib.sha256(f"{language}\0{code}\0{sorted(permissions or [])}".encode()).hexdigest()
-        tree = CallTree(self.kiln)
+        tree = CallTree(self.kiln, write_mb=DEFAULT_LIMITS.write_mb, plugin="eval")  # write_mb holds here too
         ctx = CallContext(kiln=self.kiln, tree=tree, plugin="eval", permissions=perms, code_hash=code_hash,
                           limits=DEFAULT_LIMITS, caller=caller, chain=("eval",), on_log=self.kiln.on_log)
         started = time.time()

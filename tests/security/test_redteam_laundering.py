@@ -173,3 +173,18 @@ def test_cru_plugins_approve_agent_never_approves_a_kiln_plugin_called_agent(roo
         with pytest.raises(KilnError, match="unknown tool 'run'"):
             kiln.registry.call("run", {})
     assert not (root / "x.md").exists()
+
+
+def test_cru_eval_is_read_only_by_default_and_bounded_when_allowed_to_write(root):
+    from kiln_plugins.errors import LimitExceeded
+
+    with Kiln.open(root) as kiln:
+        with pytest.raises(CapabilityError, match="plugin 'eval' used capability 'kiln.write' without declaring"):
+            kiln.registry.eval_snippet("lua", 'kiln.write("e.md", "x")')
+        with pytest.raises(CapabilityError, match="'tools.call' without declaring"):
+            kiln.registry.eval_snippet("lua", 'tools.call("create_note", {path = "e.md", content = "x"})')
+    with Kiln.open(root, approver=lambda *a: "once") as kiln:
+        code = 'for i = 1, 12 do kiln.write("big" .. i .. ".md", string.rep("x", 1024 * 1024)) end'
+        with pytest.raises(LimitExceeded, match="write_mb"):
+            kiln.registry.eval_snippet("lua", code, ["kiln.write"])
+    assert not list(root.glob("big*.md")) and not (root / "e.md").exists()
