@@ -322,6 +322,12 @@ def read_note(root: Path, note_id: str) -> Note:
     if note_id.startswith("/") or ".." in note_id.replace("\\", "/").split("/"):
         raise NoteParseError("note path leaves the kiln", path=note_id)
     path = Path(root) / note_id
+    if path.is_symlink():
+        from .scan import link_target_ok
+
+        if not link_target_ok(str(path), os.path.realpath(root)):
+            raise NoteParseError("note is a symlink to something that is not a note of this kiln",
+                                 path=note_id)
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())

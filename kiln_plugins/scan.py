@@ -2,7 +2,7 @@
 
 Skipped: every entry whose name starts with a dot (``.git``, ``.obsidian``, ``.crucible``,
 ``.trash``, and the hidden temp files of atomic writes), files not ending in ``.md``, symlinks
-whose target lies outside the root, and symlinked folders altogether: a folder link inside the
+whose target lies outside the root or is not itself a note (``x.md -> .git/config``), and symlinked folders altogether: a folder link inside the
 root points at a folder that is indexed under its real path already (or at an ancestor, which
 would be a loop), so following it could only duplicate notes.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["scan_kiln", "is_note_id", "stat_note"]
+__all__ = ["scan_kiln", "is_note_id", "stat_note", "link_target_ok"]
 
 
 def is_note_id(note_id: str) -> bool:
@@ -27,7 +27,7 @@ def stat_note(root: Path, note_id: str) -> tuple[int, int] | None:
         return None
     path = os.path.join(root, *note_id.split("/"))
     try:
-        if os.path.islink(path) and not _inside(os.path.realpath(path), os.path.realpath(root)):
+        if os.path.islink(path) and not link_target_ok(path, os.path.realpath(root)):
             return None
         parent = os.path.dirname(path)
         if os.path.realpath(parent) != os.path.join(os.path.realpath(root), *note_id.split("/")[:-1]):
@@ -56,7 +56,7 @@ def scan_kiln(root: Path) -> dict[str, tuple[int, int]]:
                     continue
                 try:
                     if entry.is_symlink():
-                        if entry.is_dir() or not _inside(os.path.realpath(entry.path), root_real):
+                        if entry.is_dir() or not link_target_ok(entry.path, root_real):
                             continue
                     elif entry.is_dir():
                         stack.append((entry.path, prefix + name + "/"))
@@ -67,6 +67,18 @@ def scan_kiln(root: Path) -> dict[str, tuple[int, int]]:
                 except OSError:
                     continue
     return found
+
+
+def link_target_ok(link: str, root_real: str) -> bool:
+    """A note symlink counts only when it resolves to a note the scanner would index itself.
+
+    Otherwise ``leak.md -> .git/config`` (or ``.crucible/state.db``, ``.obsidian/…``) would
+    hand a hidden, non-note file to ``kiln.read`` and search.
+    """
+    real = os.path.realpath(link)
+    if not _inside(real, root_real) or real == root_real:
+        return False
+    return is_note_id(os.path.relpath(real, root_real).replace(os.sep, "/"))
 
 
 def _inside(real: str, root_real: str) -> bool:

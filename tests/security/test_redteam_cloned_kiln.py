@@ -193,8 +193,6 @@ def test_note_symlink_to_a_file_outside_the_kiln_is_not_readable(root, tmp_path)
         still_works(kiln)
 
 
-@pytest.mark.xfail(strict=True, reason="scan.py indexes a .md symlink whose target is a non-note file in a "
-                                       "dot-folder of the kiln (.git/config, .obsidian/…): kiln.read leaks it")
 def test_note_symlink_into_a_dot_folder_is_not_readable(root):
     (root / ".git").mkdir()
     (root / ".git" / "config").write_text('[remote "origin"]\n\turl = https://me:ghp_TOKEN@github.com/me/kiln\n')
