@@ -201,6 +201,12 @@ def create_plugin(kiln, args: dict, client: str) -> dict:
     note_id = _new_note_id(spec)
     if clash is not None:
         raise UsageError(f"plugin '{spec.name}' already exists at {clash.note_id}; use update_plugin")
+    shadowed = next((s for s in kiln.plugins.all if s.name == spec.name), None)
+    if shadowed is not None:
+        # A kiln plugin wins over a user or system one: it would take over its tools, its state
+        # and the code of every plugin that requires it. The person decides that, not an agent.
+        raise UsageError(f"plugin '{spec.name}' is a {shadowed.source} plugin; a kiln plugin of that name "
+                         f"would shadow it — choose another name")
     if (kiln.root / note_id).exists():
         raise UsageError(f"{note_id} already exists; use update_plugin or another name")
     return _write_plugin(kiln, args["note"], note_id, client, "create_plugin")

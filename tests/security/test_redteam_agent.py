@@ -179,3 +179,18 @@ def test_capability_requests_cannot_flood_the_persons_data_folder(root):
             agent(kiln, "request_capability", plugin="one-more", capability="net", reason="r")
         assert len(kiln.approvals.pending_requests(kiln.root)) == 100
         still_works(kiln)
+
+
+def test_agent_cannot_shadow_a_system_or_user_plugin(root, tmp_path, monkeypatch):
+    user = tmp_path / "user-plugins"
+    write_note(user, "journal.md", note("journal"))
+    monkeypatch.setenv("CRUCIBLE_PLUGIN_PATH", str(user))
+    with Kiln.open(root) as kiln:
+        approve_agent(kiln)
+        system = next(s for s in kiln.plugins.all if s.source == "system")
+        for name, source in (("journal", "user"), (system.name, "system")):
+            with pytest.raises(UsageError, match=f"'{name}' is a {source} plugin; a kiln plugin of that name would shadow it"):
+                agent(kiln, "create_plugin", note=note(name))
+            assert not (root / f"plugins/{name}.md").exists()
+            assert kiln.plugins.get(name).source == source
+        still_works(kiln)
