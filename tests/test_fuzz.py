@@ -14,7 +14,6 @@ tokens) so the fuzzer reaches past the first syntax check. ``make stress`` runs 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -104,23 +103,9 @@ LUA_BITS = ["function ", "end ", "local ", "return ", "if ", "then ", "else ", "
             "state.get(", "log.info(", "std.json.decode('[')", "std.re.find(", "tools.call('nope', {})",
             "graph.neighbors(", "while true do end", "x = x .. x "]
 LUA_LIMITS = resolve_limits({"instructions": 200_000, "timeout_ms": 2_000, "memory_mb": 16})
+LUA_SOURCE = st.one_of(st.text(max_size=200), pieces(LUA_BITS))
 
 
-def no_known_lua_bug(source: str) -> bool:
-    """Leave out a backslash before a non-ASCII character until the loader handles it.
-
-    Lua's message for that bad escape ends inside a multi-byte character and decoding it fails;
-    ``test_lua_bad_escape_before_non_ascii_is_a_validation_error`` is the strict xfail.
-    """
-    return re.search(r"\\[^\x00-\x7f]", source) is None
-
-
-LUA_SOURCE = st.one_of(st.text(max_size=200), pieces(LUA_BITS)).filter(no_known_lua_bug)
-
-
-@pytest.mark.xfail(strict=True, raises=UnicodeDecodeError,
-                   reason="LuaUnit: a syntax error whose message cuts a UTF-8 character escapes "
-                          "as UnicodeDecodeError (cru: internal error) instead of a ValidationError")
 def test_lua_bad_escape_before_non_ascii_is_a_validation_error():
     with pytest.raises(ValidationError) as caught:
         LuaUnit([CodeChunk('local s = "\\é"\n', "fuzz/plugin.md", 5)], {}, LUA_LIMITS, plugin="fuzz")
@@ -152,7 +137,7 @@ def small_kiln(tmp_path_factory):
 
 
 @DEFAULT
-@given(pieces(LUA_BITS).filter(no_known_lua_bug))
+@given(pieces(LUA_BITS))
 def test_lua_snippets_against_the_real_host_api_raise_only_project_errors(small_kiln, source):
     try:
         small_kiln.registry.eval_snippet("lua", source)
@@ -170,20 +155,11 @@ RUNE_BITS = ["fn ", "pub fn ", "main", "(", ")", "{", "}", "[", "]", "let ", "mu
              "..", "\n", " ", "\\", "@", "$", "kiln::read(", "std::json::decode("]
 
 
-def no_known_lexer_bug(source: str) -> bool:
-    """Leave out digits like '²' (isdigit, not decimal) until the lexer handles them.
-
-    ``test_rune_lexer_rejects_non_decimal_digits_cleanly`` below is the strict xfail that
-    tracks the bug; every other input still goes through.
-    """
-    return not any(c.isdigit() and not c.isdecimal() for c in source)
 
 
-RUNE_SOURCE = st.one_of(st.text(max_size=200), pieces(RUNE_BITS)).filter(no_known_lexer_bug)
+RUNE_SOURCE = st.one_of(st.text(max_size=200), pieces(RUNE_BITS))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="rune lexer: int('²') raises ValueError for digits that are not decimal")
 def test_rune_lexer_rejects_non_decimal_digits_cleanly():
     from kiln_plugins.rune.lexer import LexError, lex
     from kiln_plugins.rune.unit import compile_chunks
@@ -231,7 +207,7 @@ def test_stress_note_parser(text):
 
 @pytest.mark.stress
 @STRESS
-@given(st.one_of(st.text(max_size=400), pieces(LUA_BITS)).filter(no_known_lua_bug))
+@given(st.one_of(st.text(max_size=400), pieces(LUA_BITS)))
 def test_stress_lua_loader(source):
     try:
         LuaUnit([CodeChunk(source, "fuzz/plugin.md", 1)], {}, LUA_LIMITS, plugin="fuzz")
@@ -241,7 +217,7 @@ def test_stress_lua_loader(source):
 
 @pytest.mark.stress
 @STRESS
-@given(st.one_of(st.text(max_size=400), pieces(RUNE_BITS)).filter(no_known_lexer_bug))
+@given(st.one_of(st.text(max_size=400), pieces(RUNE_BITS)))
 def test_stress_rune_compiler(source):
     from kiln_plugins.rune.unit import compile_chunks
 

@@ -229,7 +229,7 @@ def _parse(fmt: str) -> tuple:
             if text:
                 pieces.append("".join(text))
                 text = []
-            pieces.append((None if name == "" else int(name) if name.isdigit() else name, spec))
+            pieces.append((None if name == "" else int(name) if name.isascii() and name.isdigit() else name, spec))
             i = close + 1
         elif ch == "}":
             text.append("}")
@@ -259,11 +259,11 @@ def _count(text: str, args: tuple, named: dict) -> int:
     """A width/precision: digits, or ``N$``/``name$`` naming an integer argument."""
     if text.endswith("$"):
         ref = text[:-1]
-        v = args[int(ref)] if ref.isdigit() and int(ref) < len(args) else named.get(ref)
+        v = args[int(ref)] if ref.isascii() and ref.isdigit() and int(ref) < len(args) else named.get(ref)
         if type(v) is not int or v < 0:
             raise V.RuneError(f"format width `{text}` must name a non-negative integer")
         return v
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise V.RuneError(f"unsupported format spec: `{text}` is not a width")
     return int(text)
 

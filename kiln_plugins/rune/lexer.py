@@ -106,7 +106,7 @@ class _Lexer:
         src, start = self.src, self.pos
         c = src[start]
         line, col = self.place(start)
-        if c.isdigit():
+        if c.isascii() and c.isdigit():
             return self.number(line, col, prev is not None and prev.kind == "op" and prev.value == ".")
         if c == "b" and src.startswith("b'", start):
             self.pos += 1
@@ -167,13 +167,13 @@ class _Lexer:
             suffix = self.suffix()
             return Token("int", int(text, base), line, col, suffix)
         p = start
-        while p < n and (src[p].isdigit() or src[p] == "_"):
+        while p < n and (src[p].isascii() and src[p].isdigit() or src[p] == "_"):
             p += 1
         is_float = False
-        if not after_dot and p + 1 < n and src[p] == "." and src[p + 1].isdigit():
+        if not after_dot and p + 1 < n and src[p] == "." and src[p + 1].isascii() and src[p + 1].isdigit():
             is_float = True
             p += 1
-            while p < n and (src[p].isdigit() or src[p] == "_"):
+            while p < n and (src[p].isascii() and src[p].isdigit() or src[p] == "_"):
                 p += 1
         elif not after_dot and p < n and src[p] == "." and (p + 1 >= n or not (
                 src[p + 1] == "." or src[p + 1] == "_" or _ident_start(src[p + 1]))):
@@ -183,8 +183,8 @@ class _Lexer:
             q = p + 1
             if q < n and src[q] in "+-":
                 q += 1
-            if q < n and src[q].isdigit():
-                while q < n and (src[q].isdigit() or src[q] == "_"):
+            if q < n and src[q].isascii() and src[q].isdigit():
+                while q < n and (src[q].isascii() and src[q].isdigit() or src[q] == "_"):
                     q += 1
                 is_float, p = True, q
         text = src[start:p].replace("_", "")

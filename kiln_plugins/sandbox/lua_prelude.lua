@@ -333,10 +333,24 @@ local function run(instructions, seconds, f, ...)
 end
 
 -- Compile one plugin chunk; chunk names are registered so errors can name the note.
+-- Lua quotes the bytes near a syntax error, which can cut a UTF-8 character in two; such a
+-- message must still cross into Python as text, so invalid bytes become '?'.
+local utf8_len = utf8.len
+local function valid_utf8(s)
+  local out, i = {}, 1
+  while true do
+    local n, bad = utf8_len(s, i)
+    if n then out[#out + 1] = s:sub(i) break end
+    out[#out + 1] = s:sub(i, bad - 1) .. "?"
+    i = bad + 1
+  end
+  return table.concat(out)
+end
+
 function control.compile(src, chunkname, use_env)
   plugin_sources[chunkname] = true
   local f, err = raw_load(src, chunkname, "t", use_env or env)
-  if not f then return false, err end
+  if not f then return false, valid_utf8(err) end
   return true, f
 end
 
