@@ -16,6 +16,7 @@ from .errors import CapabilityError, KilnError
 
 __all__ = ["Kiln", "Approver"]
 
+
 Approver = Callable[[str, str, str], str]
 """``approver(plugin, capability, detail) -> "once" | "always" | "deny"`` (the CLI's TTY prompt)."""
 
@@ -106,6 +107,13 @@ class Kiln:
             raise KilnError(f"unsupported plugin language '{language}'")
         module, _, name = target.partition(":")
         return getattr(importlib.import_module(module), name)
+
+    def check_code(self, spec) -> list:
+        """Diagnostics for plugin code (with what it requires) that does not compile; nothing runs."""
+        from .code_check import check_code
+
+        active = spec.name in self.plugins.active and self.plugins.get(spec.name) is spec
+        return check_code(spec, self.required_code(spec) if active else ())
 
     def required_code(self, spec) -> list:
         """Code chunks of the plugins ``spec`` requires, dependencies first."""

@@ -91,6 +91,10 @@ def run_plugin_tests(kiln, spec) -> list[TestResult]:
         raise ValidationError(f"plugin '{spec.name}' is invalid", diagnostics=spec.diagnostics,
                               path=spec.note_id, line=spec.diagnostics[0].line if spec.diagnostics else 0)
     results: list[TestResult] = []
+    for problem in kiln.check_code(spec):  # code that does not compile fails even with no tests
+        results.append(TestResult(spec.name, "compile", problem.line, False, str(problem)))
+    if results:
+        return results
     for chunk in spec.tests:
         tree = CallTree(kiln)
         ctx = CallContext(kiln=kiln, tree=tree, plugin=spec.name, permissions=kiln.permissions_of(spec),

@@ -105,6 +105,9 @@ def plugins_validate(state: CliState, paths: tuple[Path, ...], as_json: bool) ->
     from ..note import parse_note
     from ..plugin_spec import is_plugin_note, load_spec
 
+    from ..code_check import check_code
+
+    conflicts: dict[str, list[str]] = {}
     if paths:
         specs = []
         for p in paths:
@@ -113,15 +116,26 @@ def plugins_validate(state: CliState, paths: tuple[Path, ...], as_json: bool) ->
             if not is_plugin_note(note):
                 raise ValidationError(f"{p}: not a plugin note (frontmatter has no `type: plugin`)")
             specs.append(spec)
+        compile_errors = {id(s): check_code(s) if s.valid else [] for s in specs}
     else:
-        specs = list(state.open().plugins.all)
-    problems = [str(d) for s in specs for d in s.diagnostics if d.severity == "error"]
+        kiln = state.open()
+        specs = list(kiln.plugins.all)
+        compile_errors = {id(s): kiln.check_code(s) if s.valid else [] for s in specs}
+        for line in kiln.registry.conflicts:
+            conflicts.setdefault(line.split(":", 1)[0], []).append(line)
+
+    def errors_of(s) -> list[str]:
+        return ([str(d) for d in s.diagnostics if d.severity == "error"]
+                + [str(d) for d in compile_errors[id(s)]] + conflicts.get(s.note_id, []))
+
+    problems = [line for s in specs for line in errors_of(s)]
     if as_json:
-        print_json([{"name": s.name, "path": s.note_id, "valid": s.valid,
-                     "errors": [str(d) for d in s.diagnostics if d.severity == "error"]} for s in specs])
+        print_json([{"name": s.name, "path": s.note_id, "valid": not errors_of(s),
+                     "errors": errors_of(s)} for s in specs])
     else:
         for s in specs:
-            console.print(f"{'[green]ok[/green]' if s.valid else '[red]invalid[/red]'} {plain(s.name)} ({plain(s.note_id)})")
+            ok = not errors_of(s)
+            console.print(f"{'[green]ok[/green]' if ok else '[red]invalid[/red]'} {plain(s.name)} ({plain(s.note_id)})")
         for line in problems:
             err_console.print(terminal_safe(line), markup=False)
     if problems:
