@@ -26,6 +26,45 @@ wall-clock budget caps it."""
 FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
 
 
+MAX_REPEAT_PRODUCT = 100_000
+"""Largest number of copies nested ``{n}`` counts may ask for: ``regex`` expands counted repeats
+when it compiles, outside every timeout and outside the Lua memory limit (``(?:(?:a{100}){100}){100}``
+takes ~300 MB, ``a{1000000000}`` all the machine has)."""
+_QUANT = regex.compile(r"\{(\d+)(?:,(\d*))?\}")
+
+
+def _repeat_product(pattern: str) -> int:
+    """The largest product of counted repeats along any nesting path of ``pattern`` (an upper bound)."""
+    frames, last, i = [1], 1, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            last, i = 1, i + 2
+            continue
+        if c == "[":  # a class is one atom; skip to its closing bracket
+            j = i + 1 + (pattern[i + 1:i + 2] == "^")
+            j += pattern[j:j + 1] == "]"
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            last, i = 1, j + 1
+        elif c == "(":
+            frames.append(1)
+            i += 1
+        elif c == ")" and len(frames) > 1:
+            last = frames.pop()
+            i += 1
+        elif c == "{" and (m := _QUANT.match(pattern, i)):
+            count = max(int(m.group(1)), int(m.group(2) or 0))
+            last *= count
+            frames[-1] = max(frames[-1], last)
+            i = m.end()
+        else:
+            last = 1
+            i += 1
+        frames[-1] = max(frames[-1], last)
+    return max(frames)
+
+
 def compile_pattern(pattern, flags, fn: str):
     """The compiled pattern, or a UsageError quoting the pattern and the problem."""
     pattern = str_arg(pattern, fn, "pattern")
@@ -35,6 +74,9 @@ def compile_pattern(pattern, flags, fn: str):
         if letter not in FLAGS:
             raise UsageError(f"{fn}: unknown flag '{letter}' (allowed: {''.join(FLAGS)})")
         bits |= FLAGS[letter]
+    if _repeat_product(pattern) > MAX_REPEAT_PRODUCT:
+        raise UsageError(f"{fn}: pattern {pattern[:80]!r} repeats more than {MAX_REPEAT_PRODUCT} times "
+                         f"(counted repeats multiply when nested)")
     try:
         return regex.compile(pattern, bits)
     except (regex.error, ValueError, OverflowError) as exc:

@@ -141,3 +141,14 @@ def test_rune_string_that_looks_like_python_stays_a_string(root):
     with Kiln.open(root) as kiln:
         text = kiln.registry.eval_snippet("rune", '"\\" + __import__(\'os\').system(\'id\') + \\""')
         assert text == "\" + __import__('os').system('id') + \""
+
+
+@pytest.mark.parametrize("pattern", ["(?:(?:a{100}){100}){100}", "a{200000}", "(x{500}|y){1000}"])
+def test_counted_repeats_that_blow_up_regex_compilation_are_refused(root, pattern):
+    # regex expands counted repeats at compile time, outside the timeout and the Lua memory limit
+    # (a{1000000000} takes every byte of the machine); kept small here in case the guard regresses.
+    with Kiln.open(root) as kiln:
+        with pytest.raises(KilnError, match="repeats more than 100000 times"):
+            kiln.registry.eval_snippet("lua", f'return std.re.find("{pattern}", "aaa")')
+        assert kiln.registry.eval_snippet("lua", r'return std.re.find("\\d{4}-\\d{2}", "on 2024-05").match') == "2024-05"
+        still_works(kiln)
