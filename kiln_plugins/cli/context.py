@@ -33,10 +33,12 @@ def find_kiln_root(explicit: str | None) -> Path:
 
 
 def print_json(value) -> None:
-    """JSON on stdout for programs."""
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    """JSON on stdout for programs (DEL and C1 controls escaped too: a result may be anyone's text)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    click.echo(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
+_C1 = re.compile(r"[\x7f-\x9f]")  # JSON escapes only < 0x20; these reach the tty as-is (\x9b is CSI)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 

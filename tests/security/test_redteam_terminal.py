@@ -112,3 +112,12 @@ def test_plugins_show_and_validate_never_send_escapes_from_the_note(root, capsys
     assert code == 2
     no_escapes(out + err)
     assert "bad\\x1b[2Jname" in out + err
+
+
+def test_cru_run_json_output_escapes_every_control_character(root, capsys):
+    add_plugin(root, "sly", r'function run(a) return {t = "a\27[2Jb\194\155c\127d", ok = "é"} end')
+    code, out, err = cru(capsys, root, "run", "run")
+    assert code == 0, err
+    no_escapes(out)
+    assert "\x7f" not in out
+    assert json.loads(out) == {"t": "a\x1b[2Jb\x9bc\x7fd", "ok": "é"}
