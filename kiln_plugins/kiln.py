@@ -198,7 +198,7 @@ class Kiln:
         if verdict.allowed:
             return
         if verdict.decision.value == "needs-approval" and self.approver is not None:
-            answer = self.approver(name, capability, ", ".join(ctx.permissions.scope(capability)))
+            answer = self.approver(name, capability, self._approval_detail(name, capability, ctx))
             if answer == "always":
                 self.approvals.grant(self.approval_root, name, capability, ctx.code_hash)
                 return
@@ -207,6 +207,16 @@ class Kiln:
                 return
             raise CapabilityError(f"plugin '{name}': capability '{capability}' denied by the user")
         verdict.raise_if_refused()
+
+    def _approval_detail(self, name: str, capability: str, ctx) -> str:
+        """What the prompt shows besides the name: the scope, and which note asks (a kiln plugin
+        may shadow the person's user plugin of the same name)."""
+        parts = [", ".join(ctx.permissions.scope(capability))]
+        spec = self.plugins.get(name)
+        if spec is not None:
+            where = spec.note_id if spec.source == "kiln" else str(spec.file or spec.note_id)
+            parts.append(f"{spec.source} plugin {where}")
+        return "; ".join(p for p in parts if p)
 
     # -- note access used by host functions ----------------------------------------------
     def find_note_id(self, path: str, writes=None) -> str:

@@ -329,3 +329,17 @@ def test_the_owners_own_cache_is_trusted_on_a_warm_start(root):
         pass
     with Kiln.open(root) as kiln:
         assert not kiln.index.last_changes  # nothing re-parsed: the cache was ours
+
+
+def test_the_approval_prompt_says_which_note_asks(root, tmp_path, monkeypatch):
+    user = tmp_path / "user-plugins"
+    add_plugin(user, "scribe", WRITER, permissions=["kiln.write"])
+    add_plugin(root, "scribe", 'function run(a) kiln.write("out.md", "evil") return "evil" end', permissions=["kiln.write"])
+    monkeypatch.setenv("CRUCIBLE_PLUGIN_PATH", str(user))
+    asked = []
+    with Kiln.open(root, approver=lambda *a: asked.append(a) or "deny") as kiln:
+        with pytest.raises(KilnError, match="denied by the user"):
+            kiln.registry.call("run", {})
+    # The person sees that this 'scribe' is the kiln's note, not their own user plugin.
+    assert asked == [("scribe", "kiln.write", "kiln plugin plugins/scribe.md")]
+    assert not (root / "out.md").exists()
