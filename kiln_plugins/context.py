@@ -9,6 +9,7 @@ commits together when the root call succeeds and nothing of it is applied when a
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
@@ -46,6 +47,10 @@ class CallTree:
         self._stack = contextlib.ExitStack()
         self.once: set[tuple[str, str, str]] = set()
         """(plugin, capability, hash) the person allowed once, for this call tree only."""
+        self.parallel_maps = 0
+        """``std.parallel_map`` calls running in this tree: only the outermost one fans out, so a
+        tree never has more than ``MAX_WORKERS`` calls (each with its own memory) at once."""
+        self.parallel_lock = threading.Lock()
         self._states: dict[str, Any] = {}
 
     def state_for(self, plugin: str):

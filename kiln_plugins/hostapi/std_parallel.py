@@ -40,7 +40,20 @@ def parallel_map(ctx, tool, list_of_args, opts=None):
         ctx.tree.state_for(target.plugin)
     if not calls:
         return []
+    tree = ctx.tree
+    with tree.parallel_lock:
+        nested = tree.parallel_maps > 0
+        tree.parallel_maps += 1
+    try:
+        # A map inside a map's call runs its calls one at a time: nesting k maps of 32 workers
+        # would otherwise keep 32**k units (each up to memory_mb) alive at once.
+        return _map(ctx, tool, calls, 1 if nested else workers, collect)
+    finally:
+        with tree.parallel_lock:
+            tree.parallel_maps -= 1
 
+
+def _map(ctx, tool: str, calls: list, workers: int, collect: bool) -> list:
     def one(args):
         if not collect:
             return ctx.call_tool(tool, args)

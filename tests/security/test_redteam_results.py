@@ -152,3 +152,22 @@ def test_counted_repeats_that_blow_up_regex_compilation_are_refused(root, patter
             kiln.registry.eval_snippet("lua", f'return std.re.find("{pattern}", "aaa")')
         assert kiln.registry.eval_snippet("lua", r'return std.re.find("\\d{4}-\\d{2}", "on 2024-05").match') == "2024-05"
         still_works(kiln)
+
+
+def test_nested_parallel_maps_do_not_multiply_concurrency(root):
+    # outer fans out to 4 mids at once; each mid maps 3 leaves. Unchecked, 12 leaves (each its own
+    # unit with its own memory_mb) ran at once, and k nested maps of 32 workers meant 32**k.
+    tools = {name: {"description": name, "parameters": ANY} for name in ("outer", "mid", "leaf")}
+    add_plugin(root, "fan", '''
+function outer(a) return #std.parallel_map("mid", {{}, {}, {}, {}}, {workers = 4}) end
+function mid(a) return #std.parallel_map("leaf", {{}, {}, {}}, {workers = 3}) end
+function leaf(a) local n = 0 for i = 1, 300000 do n = n + i end return n end''',
+               permissions=["tools.call"], tools=tools)
+    with Kiln.open(root) as kiln:
+        assert kiln.registry.call("outer", {}) == 4
+        kiln.state.audit.flush()
+        leaves = [(r["started"], r["started"] + r["duration_ms"] / 1000)
+                  for r in kiln.state.audit.query(limit=100) if r["tool"] == "leaf"]
+    assert len(leaves) == 12
+    most = max(sum(1 for s, e in leaves if s < t + 1e-6 and t < e - 1e-6) for t, _ in leaves)
+    assert most <= 4
