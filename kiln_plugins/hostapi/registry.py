@@ -70,7 +70,7 @@ class HostFunction:
                 ctx.require(capability, qualified)
             try:
                 return impl(ctx, *args)
-            except (AttributeError, LookupError, OverflowError) as exc:
+            except (AttributeError, LookupError, OverflowError, RecursionError) as exc:
                 # A plugin passed a shape the implementation did not expect ({tag = 5}, max = 1e300):
                 # a one-line error for the plugin, never a raw Python exception out of the call.
                 from ..errors import UsageError

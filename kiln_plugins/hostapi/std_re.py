@@ -81,6 +81,8 @@ def compile_pattern(pattern, flags, fn: str):
         return regex.compile(pattern, bits)
     except (regex.error, ValueError, OverflowError) as exc:
         raise UsageError(f"{fn}: invalid pattern {pattern!r}: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{fn}: pattern {pattern[:80]!r} nests too deeply") from None
 
 
 def _timeout(ctx, o: dict, fn: str) -> float:

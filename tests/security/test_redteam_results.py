@@ -104,6 +104,8 @@ def test_huge_and_deep_arguments_are_clean(root):
     'std.re.split("a,b", ",", {max = 1e300})',
     'std.re.sub("a", "a", "b", {count = 1e300})',
     'std.strings.split("a,b", ",", {max = 1e300})',
+    'std.re.find(string.rep("(", 1000) .. string.rep(")", 1000), "x")',
+    'std.json.decode(string.rep("[", 100000) .. string.rep("]", 100000))',
     'std.json.decode("{")',
 ])
 def test_odd_host_arguments_are_one_line_errors(root, call):
