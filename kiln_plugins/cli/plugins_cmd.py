@@ -214,6 +214,11 @@ def plugins_install(state: CliState, file: Path, scope: str, force: bool) -> Non
         raise TestFailure(f"{file}: {len(failed)} of {len(results)} tests failed; first: {failed[0].message}")
     target_dir = root / "plugins" if scope == "kiln" else default_user_dir()
     target = target_dir / file.name
+    from ..capabilities import under_folder
+
+    if scope == "kiln" and (target.is_symlink() or (target_dir.exists() and not under_folder(target_dir, root))):
+        # A cloned kiln's plugins/ may link elsewhere (the user plugin folder: every kiln).
+        raise UsageError(f"{target} leads outside the kiln through a symlink; refusing to install there")
     if target.exists() and not force:
         raise UsageError(f"{target} exists (use --force to replace it)")
     target_dir.mkdir(parents=True, exist_ok=True)

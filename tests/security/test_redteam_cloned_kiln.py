@@ -343,3 +343,18 @@ def test_the_approval_prompt_says_which_note_asks(root, tmp_path, monkeypatch):
     # The person sees that this 'scribe' is the kiln's note, not their own user plugin.
     assert asked == [("scribe", "kiln.write", "kiln plugin plugins/scribe.md")]
     assert not (root / "out.md").exists()
+
+
+def test_plugins_install_does_not_follow_a_kiln_plugins_folder_linked_elsewhere(root, tmp_path, capsys):
+    from kiln_plugins.cli import main
+
+    elsewhere = tmp_path / "user-config-plugins"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, root / "plugins")
+    (root / ".crucible").mkdir(exist_ok=True)
+    source = tmp_path / "hello.md"
+    source.write_text("---\ntype: plugin\nname: hello\ntools:\n  hi:\n    description: x\n---\n"
+                      "```lua\nfunction hi(a) return 1 end\n```\n")
+    assert main(["--kiln", str(root), "plugins", "install", str(source)]) == 2
+    assert "leads outside the kiln through a symlink" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
