@@ -358,3 +358,21 @@ def test_plugins_install_does_not_follow_a_kiln_plugins_folder_linked_elsewhere(
     assert main(["--kiln", str(root), "plugins", "install", str(source)]) == 2
     assert "leads outside the kiln through a symlink" in capsys.readouterr().err
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.xfail(strict=True, reason="templates.create_plugin writes with Path.write_text: a dangling symlink "
+                                       "planted at plugins/NAME.md makes `cru plugins new NAME` create its target "
+                                       "outside the kiln")
+def test_plugins_new_does_not_write_through_a_planted_dangling_symlink(root, tmp_path):
+    from kiln_plugins.errors import KilnError as Refused
+    from kiln_plugins.templates import create_plugin
+
+    outside = tmp_path / "outside" / "autostart.md"
+    outside.parent.mkdir()
+    (root / "plugins").mkdir()
+    os.symlink(os.path.relpath(outside, root / "plugins"), root / "plugins" / "word-count.md")
+    try:
+        create_plugin(root, "word-count", "lua")
+    except Refused:
+        pass
+    assert not outside.exists()
