@@ -79,10 +79,13 @@ def _frontmatter_end(lines: list[str]) -> int:
 
 def with_generated_by(text: str, client: str) -> str:
     """``text`` with ``generated_by: <client>`` as the frontmatter's last line (replacing any)."""
+    # The client names itself: printable characters only (YAML refuses C1 controls; JSON's
+    # surrogate-pair escapes of an emoji would not read back as the same name), bounded.
+    client = "".join(ch for ch in client if ch.isprintable())[:100].strip() or "mcp-client"
     lines = text.splitlines(keepends=True)
     end = _frontmatter_end(lines)
     keep = [ln for ln in lines[1:end] if not _GENERATED_BY.match(ln)]
-    marked = "".join([lines[0], *keep, f"generated_by: {json.dumps(client)}\n", *lines[end:]])
+    marked = "".join([lines[0], *keep, f"generated_by: {json.dumps(client, ensure_ascii=False)}\n", *lines[end:]])
     from .note import parse_note
 
     if parse_note("plugins/_new.md", marked).frontmatter.get("generated_by") != client:

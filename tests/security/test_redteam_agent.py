@@ -194,3 +194,13 @@ def test_agent_cannot_shadow_a_system_or_user_plugin(root, tmp_path, monkeypatch
             assert not (root / f"plugins/{name}.md").exists()
             assert kiln.plugins.get(name).source == source
         still_works(kiln)
+
+
+@pytest.mark.parametrize("client, shown", [("claude 😀", "claude 😀"), ("a\x1b[2Jb\x9b", "a[2Jb"), ("\n\t", "mcp-client")])
+def test_the_client_name_is_marked_readably_whatever_it_says(root, client, shown):
+    with Kiln.open(root) as kiln:
+        approve_agent(kiln)
+        report = run_agent_tool(kiln, "create_plugin", {"note": note("named")}, client=client)
+        assert report["written"] is True, report
+        assert kiln.plugins.get("named").generated_by == shown
+        assert "\x1b" not in (root / "plugins/named.md").read_text()
