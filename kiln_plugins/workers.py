@@ -51,12 +51,19 @@ class CallLimits:
     """Plugin named in a limit error."""
 
 
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
 class _Process:
     """One worker process and its pipes."""
 
     def __init__(self, root: Path):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiln_plugins.worker_main", str(root)],
+            [sys.executable, "-m", "kiln_plugins.worker_main", str(Path(root).resolve())],
+            # ``python -m`` puts its working folder first on sys.path: started from inside a cloned
+            # kiln, that kiln's yaml.py or lupa/ would be imported — arbitrary code. The folder
+            # holding this package is the one place that must win anyway.
+            cwd=_PACKAGE_PARENT,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
             close_fds=True, text=True, encoding="utf-8", bufsize=1,
             start_new_session=True,  # a ^C in the terminal reaches the server, not every worker

@@ -376,3 +376,42 @@ def test_plugins_new_does_not_write_through_a_planted_dangling_symlink(root, tmp
     except Refused:
         pass
     assert not outside.exists()
+
+
+# -- code files shipped in the kiln --------------------------------------------------------
+def test_python_files_in_the_kiln_never_run_in_the_worker_processes(root, tmp_path, monkeypatch):
+    from kiln_plugins.workers import WorkerPool
+
+    marker = tmp_path / "PWNED"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\n"
+    for module in ("yaml.py", "lupa/__init__.py", "jsonschema/__init__.py", "kiln_plugins/__init__.py"):
+        write_note(root, module, payload)
+    monkeypatch.chdir(root)  # `cru mcp` started from inside the kiln, as agent clients often do
+    with WorkerPool(".", size=1) as pool:
+        assert pool.call("read_note", {"path": "a.md"})["path"] == "a.md"
+    assert not marker.exists()
+
+
+def _git(cwd, *args):
+    import subprocess
+
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.xfail(strict=True, reason="gitinfo.note_version runs `git status` on the plugin's note for the audit "
+                                       "label: a kiln shipped with its .git (zip/tar of a vault) runs the clean "
+                                       "filter its .git/config defines for *.md (hash-object --no-filters avoids it)")
+def test_git_filters_of_a_shipped_repository_never_run(root, tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    marker = tmp_path / "PWNED"
+    add_plugin(root, "p", "function run(a) return 1 end")
+    _git(root, "init", "-q", ".")
+    _git(root, "-c", "user.email=a@b", "-c", "user.name=a", "add", ".")
+    _git(root, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "init")
+    (root / ".gitattributes").write_text("*.md filter=evil\n")
+    _git(root, "config", "filter.evil.clean", f"sh -c 'touch {marker}; cat'")
+    os.utime(root / "plugins/p.md", (1e9, 1e9))  # extracted files' stamps differ from the index
+    with Kiln.open(root) as kiln:
+        assert kiln.registry.call("run", {}) == 1
+    assert not marker.exists()
