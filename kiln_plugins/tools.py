@@ -55,12 +55,19 @@ class Tool:
 
 
 def annotations_for(capabilities: tuple[str, ...], *, destructive: bool | None = None) -> dict:
-    """``readOnlyHint`` when nothing can write; ``destructiveHint`` when it may delete/overwrite."""
-    writes = bool(WRITE_CAPS & set(capabilities))
+    """``readOnlyHint`` when nothing can write; ``destructiveHint`` when it may delete/overwrite.
+
+    ``tools.call`` reaches other tools, which write or go online with their own approvals: a
+    tool holding it is annotated as able to do whatever a callee can (clients auto-run
+    read-only tools).
+    """
+    caps = set(capabilities)
+    relays = "tools.call" in caps
+    writes = bool(WRITE_CAPS & caps) or relays
     return {
         "readOnlyHint": not writes,
         "destructiveHint": writes if destructive is None else destructive,
-        "openWorldHint": "net" in capabilities,
+        "openWorldHint": "net" in caps or relays,
     }
 
 
