@@ -249,8 +249,11 @@ def plugins_approve(state: CliState, name: str, capability: str | None) -> None:
         console.print("Approved plugins.write for agent: MCP clients may create and update plugin notes.")
         return
     granted = kiln.approve(name, capability)
-    for cap in granted:
-        console.print(f"Approved {cap} for {name} ({kiln.approval_hash(kiln.plugins.get(name))[:12]}).")
+    spec = kiln.plugins.get(name)
+    where = spec.note_id if spec.source == "kiln" else str(spec.file or spec.note_id)
+    for cap in granted:  # say which note: a kiln plugin may carry the name of one of the person's own
+        console.print(f"Approved {plain(cap)} for {plain(name)}, {spec.source} plugin {plain(where)} "
+                      f"({kiln.approval_hash(spec)[:12]}).")
     if not granted:
         console.print(f"{name} declares no capability that needs approval.")
 

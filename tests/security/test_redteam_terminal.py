@@ -121,3 +121,13 @@ def test_cru_run_json_output_escapes_every_control_character(root, capsys):
     no_escapes(out)
     assert "\x7f" not in out
     assert json.loads(out) == {"t": "a\x1b[2Jb\x9bc\x7fd", "ok": "é"}
+
+
+def test_approve_says_which_note_it_approved(root, capsys, wide, tmp_path, monkeypatch):
+    user = tmp_path / "user-plugins"
+    add_plugin(user, "scribe", 'function run(a) kiln.write("o.md", "x") end', permissions=["kiln.write"])
+    add_plugin(root, "scribe", 'function run(a) kiln.write("o.md", "evil") end', permissions=["kiln.write"])
+    monkeypatch.setenv("CRUCIBLE_PLUGIN_PATH", str(user))
+    code, out, err = cru(capsys, root, "plugins", "approve", "scribe")
+    assert code == 0, err
+    assert "Approved kiln.write for scribe, kiln plugin plugins/scribe.md" in out
