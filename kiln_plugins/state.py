@@ -267,6 +267,13 @@ def _busy(plugin: str, seconds: float) -> KilnError:
     return KilnError(f"state of plugin '{plugin}' is busy: another call held it for {seconds:g} s")
 
 
+_EXPECTED_COLUMNS = {
+    "kv": ("plugin", "key", "value", "updated"),
+    "audit": ("id", "plugin", "tool", "version", "caller", "git_commit", "started", "duration_ms", "outcome",
+              "error", "capabilities", "limit_hits"),
+}
+
+
 def _refuse_planted_schema(db: sqlite3.Connection, path: Path) -> None:
     """Refuse a state.db holding triggers or views: this tool never creates any.
 
@@ -281,6 +288,12 @@ def _refuse_planted_schema(db: sqlite3.Connection, path: Path) -> None:
         db.close()
         raise KilnError(f"{path}: holds a {kind} '{name}' that cru never creates (a planted database?); "
                         f"refusing to use it — remove the {kind} or move the file away")
+    for table, columns in _EXPECTED_COLUMNS.items():
+        found = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
+        if found != columns:
+            db.close()
+            raise KilnError(f"{path}: table '{table}' has columns {', '.join(found) or '(none)'}, not the ones "
+                            f"cru writes (a planted or damaged database?); move the file away")
 
 
 def _migrate(db: sqlite3.Connection) -> None:

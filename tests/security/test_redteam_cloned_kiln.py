@@ -415,3 +415,13 @@ def test_git_filters_of_a_shipped_repository_never_run(root, tmp_path):
     with Kiln.open(root) as kiln:
         assert kiln.registry.call("run", {}) == 1
     assert not marker.exists()
+
+
+def test_planted_state_db_with_a_foreign_table_shape_is_a_clear_error(root):
+    path = root / ".crucible" / "state.db"
+    path.parent.mkdir(parents=True)
+    con = sqlite3.connect(path)
+    con.executescript("CREATE TABLE kv (x); CREATE TABLE audit (id INTEGER PRIMARY KEY); PRAGMA user_version = 1;")
+    con.close()
+    with pytest.raises(KilnError, match="table 'kv' has columns x, not the ones cru writes"):
+        Kiln.open(root)
