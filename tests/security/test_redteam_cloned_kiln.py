@@ -425,3 +425,16 @@ def test_planted_state_db_with_a_foreign_table_shape_is_a_clear_error(root):
     con.close()
     with pytest.raises(KilnError, match="table 'kv' has columns x, not the ones cru writes"):
         Kiln.open(root)
+
+
+@pytest.mark.parametrize("path", ["../outside.md", "../outside", "/etc/passwd", "//etc/hostname", "a.md/../../outside.md",
+                                  ".crucible/config.toml", ".git/config", "~/.bashrc", "file:///etc/passwd", "a.md\0"])
+def test_kiln_read_reaches_only_indexed_notes(root, tmp_path, path):
+    (tmp_path / "outside.md").write_text("outside secret")
+    write_note(root, ".crucible/config.toml", "[audit]\nretention = 200000\n")
+    add_plugin(root, "reader", "function run(a) return kiln.read(a.p).content end",
+               tools={"run": {"description": "x", "parameters": {"type": "object"}}})
+    with Kiln.open(root) as kiln:
+        with pytest.raises(KilnError, match="note not found|note path"):
+            kiln.registry.call("run", {"p": path})
+        still_works(kiln)
