@@ -107,7 +107,7 @@ def note_history(file: str | Path, *, limit: int | None = None) -> list[Commit]:
     root = repository_root(file)
     if root is None:
         return []
-    args = ["log", "--follow", f"--format={_FORMAT}"]
+    args = ["log", "--follow", "--no-textconv", f"--format={_FORMAT}"]
     if limit:
         args.append(f"--max-count={int(limit)}")
     out = _git(root, *args, "--", file.relative_to(root).as_posix())
@@ -121,13 +121,18 @@ def note_version(file: str | Path) -> NoteVersion | None:
     if root is None:
         return None
     rel = file.relative_to(root).as_posix()
-    log = _git(root, "log", "--max-count=1", f"--format={_FORMAT}", "--", rel)
-    status = _git(root, "status", "--porcelain=v1", "--untracked-files=all", "--", rel)
-    if log is None or status is None:
+    log = _git(root, "log", "--no-textconv", "--max-count=1", f"--format={_FORMAT}", "--", rel)
+    if log is None:
         return None
     commits = _parse_log(log)
     tracked = _git(root, "ls-files", "--error-unmatch", "--", rel) is not None
-    return NoteVersion(commit=commits[0] if commits else None, dirty=bool(status.strip()), tracked=tracked)
+    # Not `git status`: it runs the clean filters a shipped .git/config defines (code from the
+    # kiln). The file is hashed as raw bytes instead and compared with the committed blob, so a
+    # repository that filters notes (LFS, autocrlf) shows them as changed — never runs a filter.
+    committed = _git(root, "rev-parse", "--verify", "--quiet", f"HEAD:{rel}") if tracked else None
+    current = _git(root, "hash-object", "--no-filters", "--", rel)
+    dirty = not tracked or committed is None or current is None or committed.strip() != current.strip()
+    return NoteVersion(commit=commits[0] if commits else None, dirty=dirty, tracked=tracked)
 
 
 def version_stamp(file: str | Path) -> tuple:

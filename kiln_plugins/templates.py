@@ -8,6 +8,8 @@ language, keyed like the runtimes in ``kiln.RUNTIMES``.
 
 from __future__ import annotations
 
+import os
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,9 +149,14 @@ def create_plugin(root: Path, name: str, language: str, *, folder: str = "plugin
     folder = folder.strip("/")
     note_id = f"{folder}/{name}.md" if folder else f"{name}.md"
     text = render_plugin(name, language, note_id)
+    from .kiln_writer import KilnWriter
+
     target = Path(root) / note_id
-    if target.exists() and not force:
+    if os.path.lexists(target) and not force:
         raise UsageError(f"{note_id} exists (use --force to replace it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    # Through the confined writer: no symlink along the path (a clone could plant
+    # plugins/NAME.md -> somewhere outside), atomic, parent folders created.
+    txn = KilnWriter(root).transaction()
+    txn.write(note_id, text)
+    txn.commit()
     return target

@@ -360,9 +360,6 @@ def test_plugins_install_does_not_follow_a_kiln_plugins_folder_linked_elsewhere(
     assert list(elsewhere.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="templates.create_plugin writes with Path.write_text: a dangling symlink "
-                                       "planted at plugins/NAME.md makes `cru plugins new NAME` create its target "
-                                       "outside the kiln")
 def test_plugins_new_does_not_write_through_a_planted_dangling_symlink(root, tmp_path):
     from kiln_plugins.errors import KilnError as Refused
     from kiln_plugins.templates import create_plugin
@@ -398,9 +395,6 @@ def _git(cwd, *args):
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-@pytest.mark.xfail(strict=True, reason="gitinfo.note_version runs `git status` on the plugin's note for the audit "
-                                       "label: a kiln shipped with its .git (zip/tar of a vault) runs the clean "
-                                       "filter its .git/config defines for *.md (hash-object --no-filters avoids it)")
 def test_git_filters_of_a_shipped_repository_never_run(root, tmp_path):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
