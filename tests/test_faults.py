@@ -13,8 +13,11 @@ i.e. in the middle of the commit — and after every kill check (DESIGN §6):
 * ``state.db`` passes SQLite's integrity check and opens with the right schema, and its
   values agree with each other.
 
-The same runs with worker processes of the pool (the MCP server's isolation) killed mid-call:
-the call ends with a clean error, the pool replaces the worker, and nothing is half-written.
+The same runs with worker processes of the pool (the MCP server's isolation) killed mid-call,
+once on a pool in this process and once under a real ``cru mcp`` driven by the MCP SDK's client
+(the worker is struck while it holds the plugin's state lock, i.e. inside the call): the call
+ends with a clean one-line error and an audit row, the worker is replaced, nothing is
+half-written.
 The default run does a few dozen kills; ``make stress`` does hundreds.
 """
 
@@ -285,3 +288,108 @@ def test_pool_workers_killed_mid_call_lose_nothing(tmp_path):
 def test_pool_workers_killed_hundreds_of_times_lose_nothing(tmp_path):
     tally = pool_fault_run(make_kiln(tmp_path / "kiln"), kills=200, seed=70, kill_share=0.8)
     assert tally.kills == 200
+
+
+# -- the MCP server: workers killed under `cru mcp`, driven by the SDK's own client ----------
+
+def worker_pids(root: Path) -> list[int]:
+    """Pids of the worker processes serving the kiln at ``root`` (from /proc)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = Path(entry.path, "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"kiln_plugins.worker_main" in argv and str(root.resolve()).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def holding_state_lock(root: Path) -> list[int]:
+    """Workers of ``root`` inside a plugin's state transaction (its lock file is open): mid-call."""
+    locks = str((root / ".crucible" / "state.db.locks").resolve())
+    busy = []
+    for pid in worker_pids(root):
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if any(link.startswith(locks + "/") for link in links):
+            busy.append(pid)
+    return busy
+
+
+def mcp_fault_run(root: Path, log: Path, rounds: int, seed: int) -> Tally:
+    """Call scribe over MCP ``rounds`` times, SIGKILLing the server's workers while it runs."""
+    import anyio
+    import mcp_types as types
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    rng = random.Random(seed)
+    tally = Tally()
+    answers = {"ok": 0, "crashed": 0}
+    cru = str(Path(sys.executable).parent / "cru")
+    params = StdioServerParameters(command=cru, args=["--kiln", str(root), "mcp", "--workers", "2"],
+                                   env=dict(os.environ))
+
+    async def scenario():
+        with open(log, "w") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write, client_info=types.Implementation(
+                        name="fault-test", version="1")) as session:
+                    await session.initialize()
+                    for _ in range(rounds):
+                        got = {}
+
+                        async def call():
+                            got["result"] = await session.call_tool("scribe", {})
+
+                        async with anyio.create_task_group() as tg:
+                            tg.start_soon(call)
+                            give_up = time.monotonic() + 60
+                            while "result" not in got and time.monotonic() < give_up:
+                                busy = holding_state_lock(root)
+                                if busy:  # inside the call: strike now or a moment later
+                                    await anyio.sleep(rng.uniform(0.0, 0.03))
+                                    try:
+                                        os.kill(busy[0], signal.SIGKILL)
+                                        tally.kills += 1
+                                    except ProcessLookupError:
+                                        pass
+                                    break
+                                await anyio.sleep(0)
+                        result = got["result"]
+                        text = "\n".join(c.text for c in result.content if c.type == "text")
+                        if result.is_error:
+                            assert "worker crashed during plugin 'scribe' tool 'scribe'" in text, text
+                            answers["crashed"] += 1
+                        else:
+                            answers["ok"] += 1
+                    last = await session.call_tool("scribe", {})  # the server is whole again
+                    assert not last.is_error
+                    answers["ok"] += 1
+
+    anyio.run(scenario)
+    tally.completed = answers["ok"]
+    n = check_after_fault(root, tally)
+    assert answers["ok"] <= n <= answers["ok"] + answers["crashed"]
+    with Kiln.open(root) as kiln:
+        rows = Counter(r["outcome"] for r in kiln.state.audit.query(plugin="scribe", limit=100_000))
+    assert rows["error"] == answers["crashed"] and answers["ok"] <= rows["ok"] <= n
+    assert "Traceback" not in log.read_text()
+    print(f"\nfaults(cru mcp): {tally}, {answers}, audit {dict(rows)}")
+    return tally
+
+
+def test_mcp_server_workers_killed_mid_call_lose_nothing(tmp_path):
+    tally = mcp_fault_run(make_kiln(tmp_path / "kiln"), tmp_path / "mcp.log", rounds=8, seed=5)
+    assert tally.kills >= 4
+
+
+@pytest.mark.stress
+def test_mcp_server_workers_killed_many_times_lose_nothing(tmp_path):
+    tally = mcp_fault_run(make_kiln(tmp_path / "kiln"), tmp_path / "mcp.log", rounds=150, seed=50)
+    assert tally.kills >= 100
