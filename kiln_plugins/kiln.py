@@ -36,8 +36,6 @@ class Kiln:
         from .tools import ToolRegistry
 
         self.root = root
-        self.approval_root = root
-        """The kiln approvals are keyed on: ``root``, except in a throwaway test copy (its original)."""
         self.index = index
         self.settings = settings
         self.plugins = plugins
@@ -168,7 +166,7 @@ class Kiln:
             risky = [capability]
         approval_hash = self.approval_hash(spec)
         for cap in risky:
-            self.approvals.grant(self.approval_root, name, cap, approval_hash)
+            self.approvals.grant(self.root, name, cap, approval_hash)
         return risky
 
     def permissions_of(self, spec):
@@ -193,14 +191,14 @@ class Kiln:
             return  # built-in tools act for the person at the CLI; agents need approval to write
         key = (name, capability, ctx.code_hash)
         approved = (key in ctx.tree.once or not needs_approval(capability)
-                    or self.approvals.is_granted(self.approval_root, name, capability, ctx.code_hash))
+                    or self.approvals.is_granted(self.root, name, capability, ctx.code_hash))
         verdict = decide(name, ctx.permissions, capability, approved=approved, test_copy=ctx.test_mode)
         if verdict.allowed:
             return
         if verdict.decision.value == "needs-approval" and self.approver is not None:
             answer = self.approver(name, capability, self._approval_detail(name, capability, ctx))
             if answer == "always":
-                self.approvals.grant(self.approval_root, name, capability, ctx.code_hash)
+                self.approvals.grant(self.root, name, capability, ctx.code_hash)
                 return
             if answer == "once":
                 ctx.tree.once.add(key)  # for this call (and its nested calls) only

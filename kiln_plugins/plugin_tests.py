@@ -66,10 +66,10 @@ class throwaway_kiln:
             target = copy / note_id
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        # Approvals of the original kiln never count here (the copy has its own root): test
+        # fences are not part of the code an approval covers, so an edited test — or an agent's
+        # note under test with an approved plugin's code — must not borrow its net access.
         self.kiln = Kiln.open(copy, caller="test", **self.options)
-        # net and fs.read "still need real approval" (DESIGN §7): the person's approvals of the
-        # original kiln, for exactly this code — the copy's random path would never match one.
-        self.kiln.approval_root = self.root.resolve()
         return self.kiln
 
     def __exit__(self, *exc):

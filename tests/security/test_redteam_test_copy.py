@@ -109,33 +109,19 @@ def test_extra_notes_of_a_throwaway_copy_stay_inside_it(root, tmp_path, note_id)
     assert sorted(p.name for p in tmp_path.rglob("*.md")) == ["a.md", "b.md"]
 
 
-def test_net_approved_for_this_code_in_the_real_kiln_holds_in_the_copy_and_nothing_more(root):
-    import http.server
-    import threading
+def test_net_approved_in_the_real_kiln_is_not_lent_to_test_fences(root):
+    # An approval covers a plugin's manifest and code, not its test fences: an edited test (or an
+    # agent's note under test that copies an approved plugin's code) must not reach approved
+    # hosts with the copy's notes. Nothing is listening on the port: the approval check comes first.
+    test = 'http.get("http://127.0.0.1:9/")'
+    add_plugin(root, "pinger", "function run(a) end", permissions=[{"net": ["127.0.0.1"]}], tests=[test])
+    with Kiln.open(root) as kiln:
+        kiln.approve("pinger")
+    with throwaway_kiln(root) as copy:
+        results = run_plugin_tests(copy, copy.plugins.get("pinger"))
+    assert not results[0].passed and "needs approval for 'net'" in results[0].message
+    from kiln_plugins.agent_tools import run_agent_tool
 
-    class Ok(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"pong")
-
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        test = f'assert_eq(http.get("http://127.0.0.1:{srv.server_port}/").body, "pong")'
-        note = add_plugin(root, "pinger", "function run(a) end", permissions=[{"net": ["127.0.0.1"]}], tests=[test])
-        with Kiln.open(root) as kiln:
-            kiln.approve("pinger")
-        with throwaway_kiln(root) as copy:
-            assert [r.passed for r in run_plugin_tests(copy, copy.plugins.get("pinger"))] == [True]
-        # An edited copy of the code is not what the person approved.
-        note.write_text(note.read_text().replace("function run(a) end", "function run(a) return 1 end"))
-        with throwaway_kiln(root) as copy:
-            results = run_plugin_tests(copy, copy.plugins.get("pinger"))
-            assert not results[0].passed and "needs approval for 'net'" in results[0].message
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with Kiln.open(root) as kiln:
+        report = run_agent_tool(kiln, "test_plugin", {"note": (root / "plugins/pinger.md").read_text()}, client="x")
+        assert report["ok"] is False and "needs approval for 'net'" in " ".join(report["lines"])
