@@ -249,6 +249,10 @@ def plugins_approve(state: CliState, name: str, capability: str | None) -> None:
         console.print("Approved plugins.write for agent: MCP clients may create and update plugin notes.")
         return
     granted = kiln.approve(name, capability)
+    if name == "builtin":
+        console.print("Approved kiln.write for the built-in note tools: MCP clients may create, update "
+                      "and delete notes with them.")
+        return
     spec = kiln.plugins.get(name)
     where = spec.note_id if spec.source == "kiln" else str(spec.file or spec.note_id)
     for cap in granted:  # say which note: a kiln plugin may carry the name of one of the person's own

@@ -250,3 +250,17 @@ def test_deny_from_the_prompt_is_exit_3_and_nothing_written(root):
             kiln.registry.call("run", {})
         assert e.value.exit_code == 3
     assert not (root / "deny.md").exists()
+
+
+def test_the_approving_command_for_builtin_writes_over_mcp_exists(root, capsys):
+    from kiln_plugins.cli import main
+
+    with open_kiln(root) as kiln:
+        with pytest.raises(ApprovalRequired) as e:
+            kiln.registry.call("create_note", {"path": "m.md", "content": "x"}, caller="mcp")
+    assert e.value.command == "cru plugins approve builtin --capability kiln.write"
+    assert main(["--kiln", str(root), *e.value.command.split()[1:]]) == 0
+    assert main(["--kiln", str(root), "plugins", "approve", "builtin", "--capability", "net"]) == 2
+    capsys.readouterr()
+    with open_kiln(root) as kiln:
+        assert kiln.registry.call("create_note", {"path": "m.md", "content": "x"}, caller="mcp")["created"]
