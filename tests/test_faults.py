@@ -353,7 +353,7 @@ def mcp_fault_run(root: Path, log: Path, rounds: int, seed: int) -> Tally:
                             while "result" not in got and time.monotonic() < give_up:
                                 busy = holding_state_lock(root)
                                 if busy:  # inside the call: strike now or a moment later
-                                    await anyio.sleep(rng.uniform(0.0, 0.03))
+                                    await anyio.sleep(rng.uniform(0.0, rng.choice((0.03, 0.5))))
                                     try:
                                         os.kill(busy[0], signal.SIGKILL)
                                         tally.kills += 1
