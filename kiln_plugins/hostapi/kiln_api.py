@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 
-import yaml
 
 from ..errors import KilnError, UsageError
 from .plain import to_plain
@@ -125,7 +124,9 @@ def compose_note(content: str, frontmatter: dict | None) -> str:
         return content
     if not isinstance(frontmatter, dict):
         raise UsageError("frontmatter must be a table/object")
-    head = yaml.safe_dump(frontmatter, sort_keys=False, allow_unicode=True).rstrip("\n")
+    from .std_yaml import yaml_text
+
+    head = yaml_text(to_plain(frontmatter)).rstrip("\n")
     return f"---\n{head}\n---\n{content}"
 
 

@@ -73,6 +73,11 @@ def dump(ctx, value):
         plain = to_plain(value)
     except PluginRuntimeError as exc:
         raise PluginRuntimeError(f"std.yaml.dump: {exc.message}") from None
+    return yaml_text(plain)
+
+
+def yaml_text(plain) -> str:
+    """Block-style YAML of a plain value that reads back as the same value."""
     text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, default_flow_style=False)
     if any(c in text for c in "\x85\u2028\u2029"):
         # PyYAML writes these unescaped, and YAML reads them back as line breaks: escape them.
