@@ -248,3 +248,22 @@ def test_validate_one_file_names_it(case: Case, corpus_kiln: Path, capsys):
     code, _, err = cru(capsys, corpus_kiln, "plugins", "validate", str(file))
     assert code == 2
     assert case.error.replace(case.note_id, str(file), 1) in err.splitlines()
+
+
+COMPILE_ERRORS = [c for c in CASES if c.check == "run" and c.exit == 2]
+
+
+@pytest.mark.parametrize("case", COMPILE_ERRORS, ids=lambda c: c.name)
+def test_validate_reports_every_compile_error_before_any_call(case: Case, corpus_kiln: Path, capsys):
+    """A plugin whose code does not compile fails validation with the call's very line."""
+    code, _, err = cru(capsys, corpus_kiln, "plugins", "validate")
+    assert code == 2 and case.error in err.splitlines()
+
+
+@pytest.mark.xfail(strict=True, reason="`plugins list --json` shows valid: true and no errors for a plugin "
+                                       "that `plugins validate` rejects for a compile error")
+@pytest.mark.parametrize("case", COMPILE_ERRORS, ids=lambda c: c.name)
+def test_list_agrees_with_validate_on_compile_errors(case: Case, corpus_kiln: Path, capsys):
+    code, out, _ = cru(capsys, corpus_kiln, "plugins", "list", "--json")
+    row = next(r for r in json.loads(out) if r["path"] == case.note_id)
+    assert code == 0 and not row["valid"] and case.error in row["errors"]
