@@ -137,17 +137,25 @@ def note_version(file: str | Path) -> NoteVersion | None:
 
 def version_stamp(file: str | Path) -> tuple:
     """A cheap fingerprint (no git process) that changes when ``note_version`` may: the file's
-    mtime and size and those of the nearest ``.git`` index (commits and staging touch it)."""
-    file = Path(file)
-    parts = []
-    for path in (file, *(d / ".git" / "index" for d in file.parents)):
+    mtime and size and those of the nearest ``.git`` index (commits and staging touch it).
+
+    Plain ``os.stat`` on strings: this runs once per audited call.
+    """
+    path = os.fspath(file)
+    try:
+        st = os.stat(path)
+        parts: list = [(st.st_mtime_ns, st.st_size)]
+    except OSError:
+        parts = [None]
+    folder = os.path.dirname(path)
+    while True:
         try:
-            st = path.stat()
-        except OSError:
-            if path is file:
-                parts.append(None)
-            continue
-        parts.append((st.st_mtime_ns, st.st_size))
-        if path is not file:
+            st = os.stat(os.path.join(folder, ".git", "index"))
+            parts.append((st.st_mtime_ns, st.st_size))
             break
+        except OSError:
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
     return tuple(parts)
