@@ -135,11 +135,25 @@ def note_version(file: str | Path) -> NoteVersion | None:
     return NoteVersion(commit=commits[0] if commits else None, dirty=dirty, tracked=tracked)
 
 
-def version_stamp(file: str | Path) -> tuple:
+def git_index_of(folder: str | Path) -> str | None:
+    """The ``.git/index`` file of the nearest repository holding ``folder``, or None."""
+    folder = os.fspath(folder)
+    while True:
+        candidate = os.path.join(folder, ".git", "index")
+        if os.path.exists(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def version_stamp(file: str | Path, git_index: str | None | bool = False) -> tuple:
     """A cheap fingerprint (no git process) that changes when ``note_version`` may: the file's
     mtime and size and those of the nearest ``.git`` index (commits and staging touch it).
 
-    Plain ``os.stat`` on strings: this runs once per audited call.
+    Plain ``os.stat`` on strings: this runs once per audited call. ``git_index`` is the
+    repository's index file when the caller already knows it (None: not in a repository).
     """
     path = os.fspath(file)
     try:
@@ -147,15 +161,11 @@ def version_stamp(file: str | Path) -> tuple:
         parts: list = [(st.st_mtime_ns, st.st_size)]
     except OSError:
         parts = [None]
-    folder = os.path.dirname(path)
-    while True:
+    index = git_index_of(os.path.dirname(path)) if git_index is False else git_index
+    if index is not None:
         try:
-            st = os.stat(os.path.join(folder, ".git", "index"))
+            st = os.stat(index)
             parts.append((st.st_mtime_ns, st.st_size))
-            break
         except OSError:
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
+            parts.append(None)
     return tuple(parts)

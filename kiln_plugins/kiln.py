@@ -6,6 +6,7 @@ open a Kiln and talk to its :class:`~kiln_plugins.tools.ToolRegistry`.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -19,6 +20,9 @@ __all__ = ["Kiln", "Approver"]
 
 Approver = Callable[[str, str, str], str]
 """``approver(plugin, capability, detail) -> "once" | "always" | "deny"`` (the CLI's TTY prompt)."""
+
+GIT_RECHECK_S = 5.0
+"""How long the location of a plugin folder's git repository is trusted before looking again."""
 
 RUNTIMES: dict[str, str] = {
     "lua": "kiln_plugins.sandbox.lua_runtime:LuaUnit",
@@ -50,6 +54,7 @@ class Kiln:
         self._hashes: dict = {}
         self._hashes_for = None
         self._permissions: dict = {}
+        self._git_index: dict[str, tuple[float, str | None]] = {}
         self._commits: dict = {}
         self.registry = ToolRegistry(self)
 
@@ -271,12 +276,17 @@ class Kiln:
 
     def plugin_commit(self, name: str) -> str | None:
         """The git version of a plugin's note for the audit log (``abc1234``, ``+dirty``), or None."""
-        from .gitinfo import note_version, version_stamp
+        from .gitinfo import git_index_of, note_version, version_stamp
 
         spec = self.plugins.get(name)
         if spec is None or spec.file is None:
             return None
-        stamp = version_stamp(spec.file)  # a few stat calls; git runs only when it changed
+        folder = os.path.dirname(os.fspath(spec.file))
+        now = time.monotonic()
+        known = self._git_index.get(folder)
+        if known is None or now - known[0] > GIT_RECHECK_S:  # a `git init` is noticed within seconds
+            known = self._git_index[folder] = (now, git_index_of(folder))
+        stamp = version_stamp(spec.file, known[1])  # two stat calls; git runs only when it changed
         cached = self._commits.get(spec.file)
         if cached is None or cached[0] != stamp:
             version = note_version(spec.file)
