@@ -120,6 +120,21 @@ class Kiln:
         active = spec.name in self.plugins.active and self.plugins.get(spec.name) is spec
         return check_code(spec, self.required_code(spec) if active else ())
 
+    def plugin_problems(self) -> list[tuple[object, list[str]]]:
+        """Every plugin with all its problems: manifest diagnostics, compile errors (active,
+        valid plugins are compiled, never run) and tools skipped for a name clash."""
+        conflicts: dict[str, list[str]] = {}
+        for line in self.registry.conflicts:
+            conflicts.setdefault(line.split(":", 1)[0], []).append(line)
+        report = []
+        for spec in self.plugins.all:
+            errors = [str(d) for d in spec.diagnostics if d.severity == "error"]
+            if spec.valid:
+                errors += [str(d) for d in self.check_code(spec)]
+            errors += conflicts.get(spec.note_id, [])
+            report.append((spec, errors))
+        return report
+
     def required_code(self, spec) -> list:
         """Code chunks of the plugins ``spec`` requires, dependencies first."""
         chunks = []

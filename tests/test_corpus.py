@@ -260,8 +260,6 @@ def test_validate_reports_every_compile_error_before_any_call(case: Case, corpus
     assert code == 2 and case.error in err.splitlines()
 
 
-@pytest.mark.xfail(strict=True, reason="`plugins list --json` shows valid: true and no errors for a plugin "
-                                       "that `plugins validate` rejects for a compile error")
 @pytest.mark.parametrize("case", COMPILE_ERRORS, ids=lambda c: c.name)
 def test_list_agrees_with_validate_on_compile_errors(case: Case, corpus_kiln: Path, capsys):
     code, out, _ = cru(capsys, corpus_kiln, "plugins", "list", "--json")

@@ -35,7 +35,11 @@ def _spec_or_fail(kiln, name: str):
 def plugins_list(state: CliState, as_json: bool) -> None:
     """Every plugin found (kiln, user, system), shadowed and invalid ones marked."""
     kiln = state.open()
-    rows = kiln.plugins.to_dict()
+    rows = []
+    for spec, errors in kiln.plugin_problems():  # the same verdict as `plugins validate`
+        row = spec.to_dict(shadowed=kiln.plugins.is_shadowed(spec))
+        row.update(valid=not errors, errors=errors)
+        rows.append(row)
     if as_json:
         print_json(rows)
         return
@@ -50,9 +54,9 @@ def plugins_list(state: CliState, as_json: bool) -> None:
         table.add_row(*(plain(v) for v in (r["name"], r["version"], r["language"], r["source"],
                                             ", ".join(r["tools"]), perms)), status)
     console.print(table)
-    for spec in kiln.plugins.invalid:
-        for d in spec.diagnostics:
-            err_console.print(f"[red]{plain(d)}[/red]", markup=True)
+    for r in rows:
+        for line in r["errors"]:
+            err_console.print(f"[red]{plain(line)}[/red]", markup=True)
 
 
 @plugins_group.command("show")
@@ -107,7 +111,6 @@ def plugins_validate(state: CliState, paths: tuple[Path, ...], as_json: bool) ->
 
     from ..code_check import check_code
 
-    conflicts: dict[str, list[str]] = {}
     if paths:
         specs = []
         for p in paths:
@@ -117,16 +120,15 @@ def plugins_validate(state: CliState, paths: tuple[Path, ...], as_json: bool) ->
                 raise ValidationError(f"{p}: not a plugin note (frontmatter has no `type: plugin`)")
             specs.append(spec)
         compile_errors = {id(s): check_code(s) if s.valid else [] for s in specs}
+        found = {id(s): [str(d) for d in s.diagnostics if d.severity == "error"]
+                 + [str(d) for d in compile_errors[id(s)]] for s in specs}
     else:
-        kiln = state.open()
-        specs = list(kiln.plugins.all)
-        compile_errors = {id(s): kiln.check_code(s) if s.valid else [] for s in specs}
-        for line in kiln.registry.conflicts:
-            conflicts.setdefault(line.split(":", 1)[0], []).append(line)
+        report = state.open().plugin_problems()
+        specs = [spec for spec, _ in report]
+        found = {id(spec): errors for spec, errors in report}
 
     def errors_of(s) -> list[str]:
-        return ([str(d) for d in s.diagnostics if d.severity == "error"]
-                + [str(d) for d in compile_errors[id(s)]] + conflicts.get(s.note_id, []))
+        return found[id(s)]
 
     problems = [line for s in specs for line in errors_of(s)]
     if as_json:
