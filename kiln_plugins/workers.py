@@ -212,7 +212,12 @@ class WorkerPool:
             raise KilnError("worker pool is closed")
         proc = self._idle.get()
         if proc is None or not proc.alive():
-            proc = self._replace(proc)
+            try:
+                proc = self._replace(proc)
+            except KilnError as error:  # the call never ran, but it was asked for: audit it
+                if self.on_lost_call is not None:
+                    self.on_lost_call(message, error, time.time())
+                raise
         call_id = next(self._ids)
         message = {**message, "id": call_id, "generation": self.generation,
                    "timeout_ms": limits.timeout_ms, "memory_mb": limits.memory_mb, "plugin": limits.plugin}
