@@ -134,58 +134,40 @@ class Tuple(list):
 UNIT = Tuple()
 
 
-class Object(dict):
+class _RuneEquality:
+    """Rune's structural equality (int/float never mix) for built-in containers; unhashable."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return equal(self, other)
+
+    def __ne__(self, other):
+        return not equal(self, other)
+
+    __hash__ = None
+
+
+class Object(_RuneEquality, dict):
     """A Rune ``Object`` (``#{…}``): insertion-ordered, keys are Python ``str``."""
 
     __slots__ = ()
 
-    def __eq__(self, other):
-        return equal(self, other)
 
-    def __ne__(self, other):
-        return not equal(self, other)
-
-    __hash__ = None
-
-
-class HashMap(dict):
+class HashMap(_RuneEquality, dict):
     """``std::collections::HashMap``: keys are hashable Rune values (String, int, char, …)."""
 
     __slots__ = ()
 
-    def __eq__(self, other):
-        return equal(self, other)
 
-    def __ne__(self, other):
-        return not equal(self, other)
-
-    __hash__ = None
-
-
-class HashSet(set):
+class HashSet(_RuneEquality, set):
     """``std::collections::HashSet`` of hashable Rune values."""
 
     __slots__ = ()
 
-    def __eq__(self, other):
-        return equal(self, other)
 
-    def __ne__(self, other):
-        return not equal(self, other)
-
-    __hash__ = None
-
-
-class VecDeque(deque):
+class VecDeque(_RuneEquality, deque):
     """``std::collections::VecDeque``."""
-
-    def __eq__(self, other):
-        return equal(self, other)
-
-    def __ne__(self, other):
-        return not equal(self, other)
-
-    __hash__ = None
 
 
 # ---------------------------------------------------------------- Option / Result
