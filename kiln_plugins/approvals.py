@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .capabilities import under_folder
+from .migrations import migrate
 from .errors import KilnError, UsageError
 
 __all__ = ["Approval", "PendingRequest", "ApprovalStore", "APPROVALS_FILE"]
@@ -213,17 +214,4 @@ class ApprovalStore:
 
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring the schema to the newest version; never drops a table."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(_SCHEMA):
-            raise KilnError(f"approvals database schema {version} is newer than this cru "
-                            f"supports ({len(_SCHEMA)})")
-        for number, script in enumerate(_SCHEMA[version:], version + 1):
-            for statement in filter(str.strip, script.split(";")):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    migrate(db, _SCHEMA, "approvals database")

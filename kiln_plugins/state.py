@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .audit import AUDIT_SCHEMA, AuditLog
+from .migrations import migrate
 from .errors import KilnError, PluginRuntimeError
 
 try:
@@ -297,18 +298,5 @@ def _refuse_planted_schema(db: sqlite3.Connection, path: Path) -> None:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Apply the missing migrations in one transaction; refuse a newer schema; never drop."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise KilnError(f"state.db schema version {version} is newer than this cru supports "
-                            f"({SCHEMA_VERSION}); upgrade kiln-plugins")
-        for number, script in enumerate(MIGRATIONS[version:], version + 1):
-            for statement in filter(str.strip, script.split(";")):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    """Bring the schema to the newest version; never drops a table."""
+    migrate(db, MIGRATIONS, "state.db")

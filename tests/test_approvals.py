@@ -113,7 +113,7 @@ def test_schema_newer_than_code_is_refused(tmp_path):
     db.execute("PRAGMA user_version = 99")
     db.commit()
     db.close()
-    with pytest.raises(KilnError, match="schema 99 is newer"):
+    with pytest.raises(KilnError, match="schema version 99 is newer"):
         ApprovalStore(folder)
 
 
