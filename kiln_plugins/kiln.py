@@ -171,7 +171,8 @@ class Kiln:
         """Grant a plugin's risky capabilities (or one) for its current code; returns them."""
         from .errors import UsageError, ValidationError
 
-        if name == "builtin":  # the built-in note tools, when agents call them over MCP
+        impostor = next((s for s in self.plugins.all if s.name == name and not s.valid), None)
+        if name == "builtin" and impostor is None:  # the built-in note tools, called over MCP
             if capability not in (None, "kiln.write"):
                 raise UsageError(f"built-in tools can only be granted 'kiln.write', not '{capability}'")
             self.approvals.grant(self.root, "builtin", "kiln.write", "builtin")
