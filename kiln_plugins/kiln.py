@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import CapabilityError, KilnError
+from .errors import CapabilityError, KilnError, UsageError
 
 __all__ = ["Kiln", "Approver"]
 
@@ -70,7 +70,7 @@ class Kiln:
 
         root = Path(root).resolve()
         if not root.is_dir():
-            raise KilnError(f"kiln folder does not exist: {root}")
+            raise UsageError(f"kiln folder does not exist: {root}")
         data = kiln_data_dir(root)
         sweep_temp_files(root)
         settings = Settings.load(root)

@@ -111,7 +111,12 @@ class RuneUnit:
                                      path=self._path())
         argv = [to_rune(dict(args or {}))] if nparams == 1 else []
         result = self._run(self.globals[pyname], argv)
-        return self._plain(result)
+        try:
+            return self._plain(result)
+        except PluginRuntimeError as exc:
+            if exc.path is None:  # a tool returning Err(e): say whose tool and where
+                raise PluginRuntimeError(f"{name} returned {exc.message}", path=self._path()) from None
+            raise
 
     def eval(self, chunk: CodeChunk):
         """Compile ``chunk`` together with this unit's code and run its statements."""
