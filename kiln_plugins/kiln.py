@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import CapabilityError, KilnError, UsageError
+from .gitinfo import git_index_of, note_version, version_stamp
 
 __all__ = ["Kiln", "Approver"]
 
@@ -292,8 +293,6 @@ class Kiln:
 
     def plugin_commit(self, name: str) -> str | None:
         """The git version of a plugin's note for the audit log (``abc1234``, ``+dirty``), or None."""
-        from .gitinfo import git_index_of, note_version, version_stamp
-
         spec = self.plugins.get(name)
         if spec is None or spec.file is None:
             return None
@@ -302,6 +301,8 @@ class Kiln:
         known = self._git_index.get(folder)
         if known is None or now - known[0] > GIT_RECHECK_S:  # a `git init` is noticed within seconds
             known = self._git_index[folder] = (now, git_index_of(folder))
+        if known[1] is None:
+            return None  # not in a git repository: nothing to label
         stamp = version_stamp(spec.file, known[1])  # two stat calls; git runs only when it changed
         cached = self._commits.get(spec.file)
         if cached is None or cached[0] != stamp:
