@@ -251,8 +251,13 @@ class ExprGen:
                     tmp = self.fresh()
                     self.emit(f"{tmp} = {val}")
                     val = tmp
-            self.emit(f"if {ltest}{itest}0 <= {i} < len({o}): "
-                      f"{o}[{i}] = {val}\nelse: ISET_({o}, {i}, {val})")
+            # A list store with a non-negative int index fails exactly when the index is past
+            # the end, which Python reports as IndexError; a zero-cost try beats testing len()
+            # on every store. Operands are simple names here, so nothing else can raise inside.
+            self.emit(f"if {ltest}{itest}{i} >= 0:\n"
+                      f"    try: {o}[{i}] = {val}\n"
+                      f"    except IDXERR_: ISET_({o}, {i}, {val})\n"
+                      f"else: ISET_({o}, {i}, {val})")
             return "UNIT_"
         if e.op != "=":
             if not _simple(obj):

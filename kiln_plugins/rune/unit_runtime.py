@@ -326,7 +326,7 @@ class Runtime:
             # Appending through a local keeps CPython's in-place growth (no quadratic copy).
             m, n = rt.meter, len(other.s)
             if m.allocated + n > rt.memory_bytes:
-                m.alloc(n)  # raises LimitExceeded("memory_mb")
+                m.alloc(n, len(r.s) + n)  # a string past the limit on its own trips at once
             m.allocated += n
             text = r.s
             r.s = ""
@@ -376,7 +376,7 @@ class Runtime:
             "GE_": ops.ge, "OVF_": ovf, "NB_": nb,
             "FGET_": ops.field_get, "FSET_": ops.field_set, "TGET_": ops.tuple_get,
             "TSET_": ops.tuple_set, "IGET_": ops.index_get, "ISET_": ops.index_set,
-            "CM_": cm, "CMG_": cmg, "PUSH_": push, "TICKN_": tickn, "TRANGE_": trange, "PUSHSTR_": push_str, "CALL_": call, "FN_": fn_,
+            "IDXERR_": IndexError, "CM_": cm, "CMG_": cmg, "PUSH_": push, "TICKN_": tickn, "TRANGE_": trange, "PUSHSTR_": push_str, "CALL_": call, "FN_": fn_,
             "ITER_": ops.iterate, "IS_": ops.is_type, "TYPE_": ops.type_named,
             "AS_": ops.cast, "ADDA_": ops.add_assign, "DISP_": ops.display, "CAT_": cat,
             "RS_": V.RString, "BY_": V.Bytes, "TUP_": V.Tuple, "VEC_": _vec, "OBJ_": V.Object,
