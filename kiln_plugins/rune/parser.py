@@ -561,14 +561,7 @@ class Parser(ItemParser):
                 tail = None
             start = self.i
             try:
-                item = self.maybe_item()
-                if item is not None:
-                    stmts.append(item)
-                    continue
-                if self.at("kw", "let"):
-                    stmts.append(self.let())
-                    continue
-                if self.accept("op", ";"):
+                if self.leading_statement(stmts, stmts):
                     continue
                 e = self.expr()
                 if self.accept("op", ";"):
@@ -587,6 +580,18 @@ class Parser(ItemParser):
         self.expect("op", "}", "`}`")
         return A.Block(t.line, t.col, tuple(stmts), tail)
 
+    def leading_statement(self, items: list, stmts: list) -> bool:
+        """Consume an item (to ``items``), a ``let`` (to ``stmts``) or a stray ``;`` if one
+        starts here; False when an expression statement follows instead."""
+        item = self.maybe_item()
+        if item is not None:
+            items.append(item)
+            return True
+        if self.at("kw", "let"):
+            stmts.append(self.let())
+            return True
+        return self.accept("op", ";") is not None
+
     def let(self) -> A.Let:
         t = self.next()
         pat = self.pattern()
@@ -604,14 +609,7 @@ class Parser(ItemParser):
         while not self.at("eof"):
             start = self.i
             try:
-                item = self.maybe_item()
-                if item is not None:
-                    items.append(item)
-                    continue
-                if self.at("kw", "let"):
-                    stmts.append(self.let())
-                    continue
-                if self.accept("op", ";"):
+                if self.leading_statement(items, stmts):
                     continue
                 e = self.expr()
                 if not self.accept("op", ";") and not self.at("eof") and not _block_like(e):
